@@ -1,0 +1,47 @@
+/**
+ * The catalogue of coded errors (Fastify's FST_ERR_* pattern). Every code is documented in
+ * docs/reference/errors.md; test/core/errors.test.ts fails if one is not.
+ * Messages never carry communications content, report bodies, passwords or tokens.
+ */
+export const ERROR_CATALOGUE = {
+  SAKI_ERR_CONFIG_INVALID: { status: 500, message: 'configuration is invalid' },
+  SAKI_ERR_CONFIG_UNREADABLE: { status: 500, message: 'configuration file cannot be read' },
+  SAKI_ERR_CLI_USAGE: { status: 400, message: 'invalid command-line usage' },
+  SAKI_ERR_DECODE_MALFORMED: { status: 400, message: 'flow export datagram is malformed' },
+  SAKI_ERR_DECODE_UNSUPPORTED: { status: 400, message: 'flow export format or version is not supported' },
+  SAKI_ERR_CAPTURE_UNREADABLE: { status: 400, message: 'capture file cannot be read' },
+  SAKI_ERR_CAPTURE_FORMAT: { status: 400, message: 'capture file is not pcap, pcapng or a raw export payload' },
+  SAKI_ERR_CAPTURE_TRUNCATED: { status: 400, message: 'capture file is truncated' },
+  SAKI_ERR_LISTEN_FAILED: { status: 500, message: 'cannot listen on the configured address' },
+  SAKI_ERR_STORAGE: { status: 500, message: 'storage operation failed' },
+  SAKI_ERR_VALIDATION: { status: 400, message: 'request does not match the schema' },
+  SAKI_ERR_NOT_FOUND: { status: 404, message: 'resource not found' },
+  SAKI_ERR_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
+  SAKI_ERR_FORBIDDEN: { status: 403, message: 'role is not allowed to do this' },
+  SAKI_ERR_INTERNAL: { status: 500, message: 'internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class SakimoriError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    const base = ERROR_CATALOGUE[code].message;
+    super(detail ? `${base}: ${detail}` : base, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'SakimoriError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = options?.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isSakimoriError(e: unknown): e is SakimoriError {
+  return e instanceof SakimoriError;
+}

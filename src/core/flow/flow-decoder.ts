@@ -1,0 +1,25 @@
+import type { ExportDatagram } from './export-datagram.js';
+import type { FlowRecord } from './flow-record.js';
+import type { CounterRegistry } from './exporter-counters.js';
+
+/**
+ * Contract every export-format decoder implements. Decoders are pure apart from their own
+ * template/sampling caches: no sockets, no clocks (time comes from the datagram), no logging.
+ *
+ * decode() must never throw: a malformed datagram increments `malformed` on the exporter's
+ * counters and yields whatever records were complete before the fault (or none).
+ */
+export interface FlowDecoder {
+  /** Decodes one datagram, appending records to `out`. Returns the number of records appended. */
+  decode(datagram: ExportDatagram, out: FlowRecord[]): number;
+  /** Drops held data sets older than the hold time (relative to `now`, ms), counting them. */
+  expire(now: number): void;
+}
+
+export interface DecoderOptions {
+  counters: CounterRegistry;
+  /** How long a data set whose template is unknown is kept awaiting its template, ms. */
+  templateHoldMs: number;
+  /** Upper bound of held data sets per exporter (memory bound); beyond it the oldest is expired and counted. */
+  maxHeldSetsPerExporter: number;
+}
