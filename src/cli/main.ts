@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { isSakimoriError } from '../core/errors.js';
+import { VERSION } from '../version.js';
+import { IMPORT_USAGE, importCommand } from './import-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
+
+const USAGE = `防人 Sakimori ${VERSION}
+
+Usage: sakimori <command> [options]
+
+Commands:
+${SERVE_USAGE}
+
+${IMPORT_USAGE}
+
+sakimori version     print the version
+sakimori help        this text
+`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  import: importCommand,
+  version: async () => {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  },
+  help: async () => {
+    process.stdout.write(USAGE);
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = commands[name ?? 'help'];
+  if (!command) {
+    process.stderr.write(`SAKI_ERR_CLI_USAGE: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (isSakimoriError(e)) {
+      process.stderr.write(`${e.code}: ${e.message}\n`);
+      return e.code === 'SAKI_ERR_CLI_USAGE' ? 2 : 1;
+    }
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      process.stderr.write(`SAKI_ERR_CLI_USAGE: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`SAKI_ERR_INTERNAL: ${err.message ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createApp } from '../api/app.js';
+import { expandCapturePaths } from '../collector/capture-files.js';
+import { Collector } from '../collector/collector.js';
+import { loadConfig } from '../config/load-config.js';
+import { SakimoriError } from '../core/errors.js';
+import { DemoReplayer } from '../demo/demo-replayer.js';
+import { createLogger } from '../observability/logger.js';
+import { renderMetrics } from '../observability/metrics.js';
+import { FlowQueries } from '../storage/flow-store.js';
+import { openSqlite } from '../storage/sqlite/sqlite-database.js';
+import { VERSION } from '../version.js';
+
+export const SERVE_USAGE = `sakimori serve [--config FILE] [--demo] [--role carrier|cyber-office] [--data-dir DIR]
+               [--http-host HOST] [--http-port N] [--netflow-port N] [--sflow-port N]
+  Runs the collector, the HTTP API (/api/v1, /openapi.json, /metrics) and the web UI.
+  --demo  replays the sample captures to the collector on loopback so data flows at once`;
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+function port(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SakimoriError('SAKI_ERR_CLI_USAGE', `${name} must be a port number`);
+  return n;
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      role: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'http-host': { type: 'string' },
+      'http-port': { type: 'string' },
+      'netflow-port': { type: 'string' },
+      'sflow-port': { type: 'string' },
+    },
+  });
+  const httpPort = port(values['http-port'], '--http-port');
+  const netflowPort = port(values['netflow-port'], '--netflow-port');
+  const sflowPort = port(values['sflow-port'], '--sflow-port');
+  const config = loadConfig(values.config, (raw) => {
+    if (values.role) raw.role = values.role;
+    if (values['data-dir']) raw.dataDir = values['data-dir'];
+    const http = (raw.http ??= {}) as Record<string, unknown>;
+    if (values['http-host']) http.host = values['http-host'];
+    if (httpPort !== undefined) http.port = httpPort;
+    const demo = (raw.demo ??= {}) as Record<string, unknown>;
+    if (values.demo) demo.enabled = true;
+    if (netflowPort !== undefined || sflowPort !== undefined) {
+      const collector = (raw.collector ??= {}) as Record<string, unknown>;
+      const listeners: unknown[] = [];
+      listeners.push({ protocol: 'netflow', address: '0.0.0.0', port: netflowPort ?? 2055 });
+      listeners.push({ protocol: 'sflow', address: '0.0.0.0', port: sflowPort ?? 6343 });
+      collector.listeners = listeners;
+    }
+  });
+  const log = createLogger(config.log.level);
+  const collector = new Collector(config, log);
+  const listeners = await collector.start();
+  const db = config.role === 'carrier' ? openSqlite(config.dataDir) : undefined;
+  const flows = db ? new FlowQueries(db.db) : undefined;
+
+  let demo: DemoReplayer | undefined;
+  if (config.demo.enabled) {
+    const captures = config.demo.captures.length > 0 ? config.demo.captures : defaultDemoCaptures();
+    demo = new DemoReplayer(expandCapturePaths(captures), listeners, config.demo.rate, log);
+    if (demo.size() === 0) log.warn('demo enabled but no sample captures were found');
+    demo.start();
+  }
+
+  const retention = setInterval(() => {
+    if (flows && config.collector.flowRetentionHours > 0) {
+      void flows.deleteOlderThan(Date.now() - config.collector.flowRetentionHours * 3600_000).catch(() => log.warn('flow retention sweep failed'));
+    }
+  }, 60_000);
+  retention.unref();
+
+  const app = createApp({
+    role: config.role,
+    demo: config.demo.enabled,
+    status: () => collector.status(),
+    flows,
+    logger: log,
+    metrics: () => renderMetrics(collector.status(), config.role),
+    webRoot: resolve(REPO_ROOT, 'web/dist'),
+    version: VERSION,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
+      log.info({ url: `http://${config.http.host}:${info.port}/`, role: config.role }, 'Sakimori is serving');
+      resolveServer(s);
+    });
+    s.once('error', (e) => reject(new SakimoriError('SAKI_ERR_LISTEN_FAILED', `http ${config.http.host}:${config.http.port}`, { cause: e })));
+  });
+
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log.info('stopping');
+  demo?.stop();
+  clearInterval(retention);
+  await new Promise<void>((r) => server.close(() => r()));
+  await collector.stop();
+  await db?.close();
+  return 0;
+}
+
+/** The repository's own demo captures, then the shared samples beside the checkout if present. */
+function defaultDemoCaptures(): string[] {
+  return [resolve(REPO_ROOT, 'examples/captures'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/netflow'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/sflow')].filter((p) => existsSync(p));
+}

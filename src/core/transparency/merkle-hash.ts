@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Merkle Tree Hash of RFC 9162 §2.1.1 with SHA-256 (the RFC 6962 hash, also used by
+ * C2SP tlog-checkpoint). Leaf and interior hashes are domain-separated by a one-byte prefix
+ * so that a leaf can never be passed off as an interior node (second-preimage resistance).
+ */
+
+export const HASH_SIZE = 32;
+
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_PREFIX = Uint8Array.of(0x01);
+
+/** MTH({d(0)}) = SHA-256(0x00 || d(0)) (RFC 9162 §2.1.1). */
+export function leafHash(entry: Uint8Array): Uint8Array {
+  return digest(createHash('sha256').update(LEAF_PREFIX).update(entry));
+}
+
+/** SHA-256(0x01 || left || right) (RFC 9162 §2.1.1). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return digest(createHash('sha256').update(NODE_PREFIX).update(left).update(right));
+}
+
+/** MTH({}) = SHA-256() of the empty string (RFC 9162 §2.1.1). */
+export function emptyRoot(): Uint8Array {
+  return digest(createHash('sha256'));
+}
+
+export function hashesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function digest(h: ReturnType<typeof createHash>): Uint8Array {
+  const b = h.digest();
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,0 +1,92 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { readCapture } from '../core/capture/capture-reader.js';
+import type { Logger } from '../observability/logger.js';
+import type { BoundListener } from '../collector/udp-receiver.js';
+
+interface ReplayItem {
+  /** Loopback source address standing in for the capture's exporter. */
+  source: string;
+  port: number;
+  payload: Uint8Array;
+}
+
+/**
+ * Replays export captures to the collector's own listeners on loopback, so that a newcomer
+ * sees data flowing with no router around. Each exporter of the captures is given its own
+ * 127.0.0.N source address; traffic never leaves 127.0.0.0/8.
+ */
+export class DemoReplayer {
+  readonly #items: ReplayItem[] = [];
+  readonly #sockets = new Map<string, Socket>();
+  #timer: NodeJS.Timeout | undefined;
+  #next = 0;
+
+  constructor(
+    files: readonly string[],
+    listeners: readonly BoundListener[],
+    private readonly rate: number,
+    private readonly log: Logger,
+  ) {
+    const netflow = listeners.find((l) => l.protocol === 'netflow' && !l.address.includes(':'));
+    const sflow = listeners.find((l) => l.protocol === 'sflow' && !l.address.includes(':'));
+    const sources = new Map<string, string>();
+    for (const f of files) {
+      let datagrams;
+      try {
+        datagrams = [...readCapture(readFileSync(f))];
+      } catch {
+        this.log.warn({ file: f }, 'demo capture skipped: unreadable');
+        continue;
+      }
+      for (const d of datagrams) {
+        const isSflow = d.payload.length >= 4 && d.payload[0] === 0 && d.payload[1] === 0 && d.payload[2] === 0 && d.payload[3] === 5;
+        const target = isSflow ? sflow : netflow;
+        if (!target) continue;
+        let source = sources.get(d.src);
+        if (source === undefined) {
+          source = `127.0.0.${Math.min(254, sources.size + 10)}`;
+          sources.set(d.src, source);
+        }
+        this.#items.push({ source, port: target.port, payload: d.payload });
+      }
+    }
+  }
+
+  size(): number {
+    return this.#items.length;
+  }
+
+  start(): void {
+    if (this.#items.length === 0) return;
+    const tickMs = 50;
+    const perTick = Math.max(1, Math.round((this.rate * tickMs) / 1000));
+    this.#timer = setInterval(() => {
+      for (let i = 0; i < perTick; i++) {
+        const item = this.#items[this.#next];
+        this.#next = (this.#next + 1) % this.#items.length;
+        this.#socketFor(item.source).send(item.payload, item.port, '127.0.0.1');
+      }
+    }, tickMs);
+    this.#timer.unref();
+    this.log.info({ datagrams: this.#items.length, rate: this.rate }, 'demo replay started (loopback only)');
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const s of this.#sockets.values()) s.close();
+    this.#sockets.clear();
+  }
+
+  #socketFor(source: string): Socket {
+    let s = this.#sockets.get(source);
+    if (!s) {
+      s = createSocket('udp4');
+      s.on('error', () => {});
+      s.bind(0, source);
+      s.unref();
+      this.#sockets.set(source, s);
+    }
+    return s;
+  }
+}

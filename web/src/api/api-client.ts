@@ -1,0 +1,86 @@
+import type { ApiErrorBody, CollectorStatus, RecentFlowsResponse } from './collector-types';
+
+/** Why a request failed, in the terms the UI needs to choose what to show. */
+export type ApiFailure =
+  | { kind: 'unreachable'; detail: string }
+  | { kind: 'http'; status: number; code: string | undefined; detail: string }
+  | { kind: 'invalid'; detail: string };
+
+export class ApiError extends Error {
+  readonly failure: ApiFailure;
+
+  constructor(failure: ApiFailure) {
+    super(failure.detail);
+    this.name = 'ApiError';
+    this.failure = failure;
+  }
+
+  /** SAKI_ERR_FORBIDDEN: the instance role may not do this (e.g. pre-selection flows in cyber-office). */
+  get forbidden(): boolean {
+    return this.failure.kind === 'http' && (this.failure.status === 403 || this.failure.code === 'SAKI_ERR_FORBIDDEN');
+  }
+
+  get notFound(): boolean {
+    return this.failure.kind === 'http' && this.failure.status === 404;
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+function isErrorBody(v: unknown): v is ApiErrorBody {
+  return typeof v === 'object' && v !== null && typeof (v as ApiErrorBody).code === 'string';
+}
+
+async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    res = await fetch(path, { signal: combined, headers: { accept: 'application/json' }, cache: 'no-store' });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError({ kind: 'unreachable', detail: e instanceof Error ? e.message : String(e) });
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const code = isErrorBody(body) ? body.code : undefined;
+    const detail = isErrorBody(body) ? body.message : `HTTP ${res.status}`;
+    // A proxy answering 502/503/504 means the server itself is not there.
+    if (res.status === 502 || res.status === 503 || res.status === 504) throw new ApiError({ kind: 'unreachable', detail });
+    throw new ApiError({ kind: 'http', status: res.status, code, detail });
+  }
+  if (body === undefined) throw new ApiError({ kind: 'invalid', detail: `${path}: response is not JSON` });
+  return body;
+}
+
+function isCollectorStatus(v: unknown): v is CollectorStatus {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Partial<CollectorStatus>;
+  return (
+    (s.role === 'carrier' || s.role === 'cyber-office') &&
+    typeof s.totals === 'object' &&
+    s.totals !== null &&
+    Array.isArray(s.exporters) &&
+    Array.isArray(s.history) &&
+    Array.isArray(s.listeners)
+  );
+}
+
+export async function fetchCollectorStatus(signal?: AbortSignal): Promise<CollectorStatus> {
+  const body = await getJson('/api/v1/collector/status', signal);
+  if (!isCollectorStatus(body)) throw new ApiError({ kind: 'invalid', detail: 'collector status does not match the contract' });
+  return body;
+}
+
+export async function fetchRecentFlows(limit: number, signal?: AbortSignal): Promise<RecentFlowsResponse> {
+  const body = await getJson(`/api/v1/flows/recent?limit=${encodeURIComponent(String(limit))}`, signal);
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as RecentFlowsResponse).records)) {
+    throw new ApiError({ kind: 'invalid', detail: 'recent flows do not match the contract' });
+  }
+  return body as RecentFlowsResponse;
+}

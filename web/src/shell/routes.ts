@@ -1,0 +1,19 @@
+import type { ComponentType } from 'react';
+import type { MessageKey } from '../i18n/messages';
+import { CollectorPage } from '../pages/collector/collector-page';
+
+export interface RouteDef {
+  /** Hash path, '#/<path>'. */
+  path: string;
+  labelKey: MessageKey;
+  Page: ComponentType;
+}
+
+/**
+ * The navigation, in data-path order (exports → decode → select/erase → log → detect → act).
+ * Pages to come, each one entry here: selection (自動選別, Act Art. 22), transparency log,
+ * detection, cases.
+ */
+export const ROUTES: readonly RouteDef[] = [{ path: 'collector', labelKey: 'nav.collector', Page: CollectorPage }];
+
+export const DEFAULT_ROUTE = ROUTES[0];
