@@ -128,7 +128,7 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
 }
 
 export function parseVerifierKey(vkey: string): NoteVerifier {
-  const [name, idHex, key] = splitKey(vkey, 3);
+  const [name, idHex, key] = splitKey(vkey);
   if (key[0] !== SIGNATURE_TYPE_ED25519) throw keyError('unsupported signature type');
   const verifier = ed25519Verifier(name, key.subarray(1));
   if (verifier.keyId !== idHex) throw keyError('key ID does not match the key');
@@ -144,7 +144,7 @@ export function formatSignerKey(name: string, privateKey: KeyObject): string {
 
 export function parseSignerKey(skey: string): NoteSigner {
   if (!skey.startsWith('PRIVATE+KEY+')) throw keyError('signer key must start with PRIVATE+KEY+');
-  const [name, idHex, key] = splitKey(skey.slice('PRIVATE+KEY+'.length), 3);
+  const [name, idHex, key] = splitKey(skey.slice('PRIVATE+KEY+'.length));
   if (key[0] !== SIGNATURE_TYPE_ED25519) throw keyError('unsupported signature type');
   if (key.length !== 33) throw keyError('Ed25519 seed must be 32 bytes');
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, key.subarray(1)]), format: 'der', type: 'pkcs8' });
@@ -285,11 +285,11 @@ function parseSignatureLine(line: string): NoteSignature {
   return { name, keyId: raw.readUInt32BE(0), base64 };
 }
 
-function splitKey(key: string, parts: 3): [string, number, Buffer] {
+function splitKey(key: string): [string, number, Buffer] {
   // The name cannot contain '+', the base64 key can: split at the first two only.
   const a = key.indexOf('+');
   const b = a < 0 ? -1 : key.indexOf('+', a + 1);
-  if (b < 0 || parts !== 3) throw keyError('key must be <name>+<key ID>+<key>');
+  if (b < 0) throw keyError('key must be <name>+<key ID>+<key>');
   const name = key.slice(0, a);
   const idHex = key.slice(a + 1, b);
   const raw = decodeBase64(key.slice(b + 1));

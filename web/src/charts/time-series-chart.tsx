@@ -22,7 +22,17 @@ export interface TimeSeriesChartProps {
   /** Screen-reader summary of what the chart shows now. */
   summary: string;
   emptyLabel: string;
+  /** Legend label of the time axis. */
+  timeLabel: string;
+  /** Step lines suit small integer counts (errors per second) better than interpolated ones. */
+  stepped?: boolean;
   height?: number;
+}
+
+/** Last value of a column, for the legend when the cursor is not over the plot. */
+function lastOf(col: ArrayLike<number | null | undefined> | undefined): number | null {
+  if (col === undefined || col.length === 0) return null;
+  return col[col.length - 1] ?? null;
 }
 
 /**
@@ -30,7 +40,7 @@ export interface TimeSeriesChartProps {
  * change; each poll only swaps the data, which uPlot redraws cheaply.
  */
 export function TimeSeriesChart(props: TimeSeriesChartProps) {
-  const { title, series, xs, ys, end, windowSeconds, locale, formatValue, summary, emptyLabel, height = 168 } = props;
+  const { title, series, xs, ys, end, windowSeconds, locale, formatValue, summary, emptyLabel, timeLabel, stepped = false, height = 168 } = props;
   const titleId = useId();
   const summaryId = useId();
   const hostRef = useRef<HTMLDivElement>(null);
@@ -65,18 +75,29 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
       },
       axes: [
-        { ...axisStyle, space: 70, values: (_u, splits) => splits.map((s) => clock(s).slice(0, 5)) },
+        { ...axisStyle, space: 48, values: (_u, splits) => splits.map((s) => clock(s).slice(0, 5)) },
         { ...axisStyle, size: 52, values: (_u, splits) => splits.map((v) => formatRef.current(v)) },
       ],
       series: [
-        { label: '', value: (_u, v) => (v == null ? '—' : clock(v)) },
+        // Off the plot the legend shows the latest second; on it, the second under the cursor.
+        {
+          label: timeLabel,
+          value: (u, v, _s, idx) => {
+            const x = idx == null ? lastOf(u.data[0]) : v;
+            return x == null ? '—' : clock(x);
+          },
+        },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
           width: 1.5,
           fill: series.length === 1 ? `${s.color}1f` : undefined,
+          paths: stepped ? uPlot.paths.stepped?.({ align: 1 }) : undefined,
           points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : formatRef.current(v)),
+          value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => {
+            const y = idx == null ? lastOf(u.data[sidx]) : v;
+            return y == null ? '—' : formatRef.current(y);
+          },
         })),
       ],
     };
@@ -93,12 +114,16 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       plotRef.current = null;
     };
     // seriesKey stands for `series`: rebuilding on every new array identity would flicker.
-  }, [seriesKey, locale, height]);
+  }, [seriesKey, timeLabel, locale, height, stepped]);
 
   useEffect(() => {
     windowRef.current = { end, windowSeconds };
     formatRef.current = formatValue;
-    plotRef.current?.setData([xs as number[], ...(ys as number[][])]);
+    const plot = plotRef.current;
+    if (plot === null) return;
+    plot.setData([xs as number[], ...(ys as number[][])]);
+    // uPlot refreshes the legend only on cursor moves; keep "latest" current while idle.
+    if (plot.cursor.idx == null) plot.setLegend({});
   }, [xs, ys, end, windowSeconds, formatValue, seriesKey, locale]);
 
   return (

@@ -55,6 +55,7 @@ export const en = {
   'charts.series.unknownTemplate': 'Unknown template',
   'charts.series.dropped': 'Queue drops',
   'charts.summary': '{series}: latest {latest}/s, peak {peak}/s',
+  'charts.time': 'Time',
   'charts.waiting': 'Waiting for data',
 
   'exporters.heading': 'Exporters',

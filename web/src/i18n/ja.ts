@@ -55,6 +55,7 @@ export const ja = {
   'charts.series.unknownTemplate': 'テンプレート不明',
   'charts.series.dropped': 'キュー溢れ',
   'charts.summary': '{series}: 最新 {latest} /秒、最大 {peak} /秒',
+  'charts.time': '時刻',
   'charts.waiting': 'データ待ち',
 
   'exporters.heading': 'エクスポータ',

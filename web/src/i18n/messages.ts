@@ -10,19 +10,25 @@ export type MessageKey = keyof typeof ja;
 /** '{a} and {b}' → 'a' | 'b' */
 type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile, naming the offending keys, unless T is never. */
+type ExpectNone<T extends never> = T;
 
 // Compile-time checks: both catalogues have exactly the same keys, and every message uses the same
-// placeholders in both languages. A mismatch names the offending keys in the type error.
+// placeholders in both languages. `npx tsc -p web` reports the offending keys.
 type KeysOnlyInJa = Exclude<keyof typeof ja, keyof typeof en>;
 type KeysOnlyInEn = Exclude<keyof typeof en, keyof typeof ja>;
-const keySetsMatch: Same<KeysOnlyInJa | KeysOnlyInEn, never> = true;
 type PlaceholderMismatch = {
-  [K in MessageKey]: Same<Placeholders<(typeof ja)[K]>, Placeholders<(typeof en)[K]>> extends true ? never : K;
+  [K in MessageKey]: K extends keyof typeof en
+    ? [Placeholders<(typeof ja)[K]>] extends [Placeholders<(typeof en)[K]>]
+      ? [Placeholders<(typeof en)[K]>] extends [Placeholders<(typeof ja)[K]>]
+        ? never
+        : K
+      : K
+    : never;
 }[MessageKey];
-const placeholdersMatch: Same<PlaceholderMismatch, never> = true;
-void keySetsMatch;
-void placeholdersMatch;
+export type _KeysOnlyInJa = ExpectNone<KeysOnlyInJa>;
+export type _KeysOnlyInEn = ExpectNone<KeysOnlyInEn>;
+export type _PlaceholdersDiffer = ExpectNone<PlaceholderMismatch>;
 
 export type Params<K extends MessageKey> = Record<Placeholders<(typeof ja)[K]>, string | number>;
 

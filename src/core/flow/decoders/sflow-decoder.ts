@@ -69,6 +69,7 @@ export class SflowV5Decoder implements FlowDecoder {
   decode(datagram: ExportDatagram, out: FlowRecord[]): number {
     const before = out.length;
     let ok: boolean;
+    // Bounds are checked before every read; the catch only backs the never-throw contract of FlowDecoder.
     try {
       ok = this.#datagram(datagram, out);
     } catch {

@@ -36,6 +36,8 @@ export interface TsharkSample {
   outValue: number;
   headerProtocol: number | undefined;
   frameLength: number | undefined;
+  /** The header<> bytes of the first raw packet header record, as tshark shows them. */
+  header: Uint8Array | undefined;
   /** Dissection of the first raw packet header record, when it holds IP. */
   packet: TsharkPacket | undefined;
   /** The sampled IPv4 / IPv6 data record (formats 3 and 4). */
@@ -46,6 +48,8 @@ export interface TsharkSample {
 export interface TsharkDatagram {
   subAgentId: number;
   samples: TsharkSample[];
+  /** Bytes the datagram header and its declared samples (of any type) span; the rest is trailing data. */
+  declaredLength: number;
   /** Top-level layers of the frame (tshark places VXLAN-inner layers here). */
   layers: Tree;
 }
@@ -82,6 +86,7 @@ export function packetFromLayers(layers: Tree): TsharkPacket | undefined {
   const ip6 = first(layers['ipv6']);
   const tcp = first(layers['tcp']);
   const udp = first(layers['udp']);
+  const sctp = first(layers['sctp']);
   const icmp = first(layers['icmp']) ?? first(layers['icmpv6']);
   let p: TsharkPacket;
   if (ip !== undefined) {
@@ -99,6 +104,9 @@ export function packetFromLayers(layers: Tree): TsharkPacket | undefined {
   } else if (udp !== undefined) {
     p.srcPort = num(udp['udp.srcport']);
     p.dstPort = num(udp['udp.dstport']);
+  } else if (sctp !== undefined) {
+    p.srcPort = num(sctp['sctp.srcport']);
+    p.dstPort = num(sctp['sctp.dstport']);
   } else if (icmp !== undefined) {
     p.icmpType = opt(icmp['icmp.type'] ?? icmp['icmpv6.type']);
     p.icmpCode = opt(icmp['icmp.code'] ?? icmp['icmpv6.code']);
@@ -161,6 +169,7 @@ function sample(s: Tree, expanded: boolean): TsharkSample {
     outValue,
     headerProtocol: opt(raw?.['sflow_245.header_protocol']),
     frameLength: opt(raw?.['sflow_245.header.frame_length']),
+    header: typeof raw?.['sflow_245.header'] === 'string' ? Uint8Array.from(raw['sflow_245.header'].split(':').map((x) => parseInt(x, 16))) : undefined,
     packet: headerTree ? packetFromLayers(headerTree) : undefined,
     sampledIp,
     gateway,
@@ -180,7 +189,9 @@ export async function tsharkSflow(file: string): Promise<TsharkDatagram[]> {
     const sflow = layers['sflow'] as Tree | undefined;
     if (sflow === undefined) throw new Error(`tshark found no sFlow in a frame of ${file}`);
     const samples = children(sflow, (k) => /^(Expanded )?[Ff]low sample/.test(k)).map(([k, s]) => sample(s, k.startsWith('Expanded')));
-    return { subAgentId: num(sflow['sflow_245.sub_agent_id']), samples, layers };
+    let declaredLength = 8 + (num(sflow['sflow_245.agenttype']) === 2 ? 16 : 4) + 16;
+    for (const [, s] of children(sflow, (k) => /sample/i.test(k) && typeof sflow[k] === 'object')) declaredLength += 8 + num(s['sflow_5.sample_length']);
+    return { subAgentId: num(sflow['sflow_245.sub_agent_id']), samples, declaredLength, layers };
   });
 }
 
@@ -203,7 +214,7 @@ export async function writeEthernetPcap(file: string, frames: Uint8Array[]): Pro
   await writeFile(file, Buffer.concat(parts));
 }
 
-/** tshark's layers for each frame of a pcap (no sFlow decode-as). */
+/** tshark's layers for each frame of a pcap, IP reassembly off: each frame is judged alone, as a sampled header is. */
 export async function tsharkFrames(file: string): Promise<Tree[]> {
-  return tsharkJson(file, []);
+  return tsharkJson(file, ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE']);
 }

@@ -30,12 +30,13 @@ interface ChartDef {
   id: string;
   titleKey: MessageKey;
   metrics: readonly Metric[];
+  stepped?: boolean;
 }
 
 const CHARTS: readonly ChartDef[] = [
   { id: 'datagrams', titleKey: 'charts.datagrams', metrics: ['datagrams'] },
   { id: 'records', titleKey: 'charts.records', metrics: ['records'] },
-  { id: 'errors', titleKey: 'charts.errors', metrics: ['malformed', 'unknownTemplate', 'dropped'] },
+  { id: 'errors', titleKey: 'charts.errors', metrics: ['malformed', 'unknownTemplate', 'dropped'], stepped: true },
 ];
 
 /** Per-second deltas from the server's five-minute history. */
@@ -90,6 +91,8 @@ function ChartCell(props: { def: ChartDef; xs: number[]; columns: Record<Metric,
       formatValue={fmt}
       summary={summary}
       emptyLabel={t('charts.waiting')}
+      timeLabel={t('charts.time')}
+      stepped={def.stepped}
     />
   );
 }

@@ -1,0 +1,193 @@
+/**
+ * npm run bench:collector
+ * 1. Decode throughput on one core for NetFlow v5, v9 and IPFIX (records/s).
+ * 2. Lossless ingest on loopback, side by side with nfdump's nfcapd in the same run: the same
+ *    IPFIX stream at rising datagram rates to each; for each the highest rate with < 0.1% records
+ *    lost; last line `ratio=<sakimori/nfcapd>`. Steady-state RSS of both.
+ * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CounterRegistry } from '../src/core/flow/exporter-counters.js';
+import { ExportDecoder } from '../src/core/flow/export-decoder.js';
+import type { FlowRecord } from '../src/core/flow/flow-record.js';
+import { encodeNetflowV5, IpfixEncoder, NetflowV9Encoder } from '../src/core/flow/encoders/export-encoder.js';
+import { syntheticFlows } from '../src/demo/synthetic-flows.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const SENDER = join(ROOT, 'dist/bench/udp-sender.js');
+const RATES = (process.env.BENCH_RATES ?? '10000,25000,50000,75000,100000,125000').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const LOSS_LIMIT = 0.001;
+const BUFFER = 32 * 1024 * 1024;
+
+function log(s: string): void {
+  process.stdout.write(s + '\n');
+}
+
+function decodeThroughput(): void {
+  const flows = syntheticFlows(300_000, { seed: 42, startMs: Date.UTC(2026, 10, 1) });
+  const unix = Math.floor(Date.UTC(2026, 10, 1, 0, 5) / 1000);
+  const ipfix = new IpfixEncoder({ domain: 1 });
+  const v9 = new NetflowV9Encoder({ domain: 1 });
+  const streams: [string, Uint8Array[]][] = [
+    ['netflow-v5', encodeNetflowV5(flows, unix, 3_600_000)],
+    ['netflow-v9', [v9.templatePacket(unix, 3_600_000), ...v9.dataPackets(flows, unix, 3_600_000)]],
+    ['ipfix', [ipfix.templateMessage(unix), ...ipfix.dataMessages(flows, unix)]],
+  ];
+  log('## decode throughput (one core, 300k records per pass, best of 5 passes)');
+  for (const [name, datagrams] of streams) {
+    let best = 0;
+    for (let pass = 0; pass < 5; pass++) {
+      const decoder = new ExportDecoder({ counters: new CounterRegistry(), templateHoldMs: 60_000, maxHeldSetsPerExporter: 100 });
+      const out: FlowRecord[] = [];
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      for (const payload of datagrams) {
+        n += decoder.decode({ receivedAt: unix * 1000, exporter: '192.0.2.1', exporterPort: 2055, payload }, out);
+        if (out.length > 10_000) out.length = 0;
+      }
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (n !== flows.length) throw new Error(`${name}: decoded ${n} of ${flows.length} records`);
+      best = Math.max(best, n / s);
+    }
+    log(`decode ${name}: ${(best / 1e6).toFixed(2)} M records/s`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+
+function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runSender(file: string, port: number, rate: number): Promise<{ sentData: number; achievedRate: number }> {
+  const out = execFileSync(process.execPath, [SENDER, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
+  return JSON.parse(out.trim()) as { sentData: number; achievedRate: number };
+}
+
+interface StepResult {
+  rate: number;
+  achievedRate: number;
+  sentRecords: number;
+  received: number;
+  loss: number;
+  rssKiB: number;
+}
+
+async function sakimoriStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-bench-'));
+  const udp = await freePort();
+  const http = await freePort();
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER } }));
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number }; queue: { depth: number } };
+  for (let i = 0; i < 100; i++) {
+    try {
+      await status();
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
+  const sent = await runSender(file, udp, rate);
+  let received = 0;
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const s = await status();
+    if (s.totals.records === received && s.queue.depth === 0) break;
+    received = s.totals.records;
+  }
+  clearInterval(rssTimer);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  const sentRecords = sent.sentData * recordsPerDatagram;
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss };
+}
+
+async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'nfcapd-bench-'));
+  const udp = await freePort();
+  const child = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(udp), '-w', dir, '-t', '3600', '-B', String(BUFFER)], { stdio: ['ignore', 'ignore', 'ignore'] });
+  await sleep(500);
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
+  const sent = await runSender(file, udp, rate);
+  await sleep(1000);
+  clearInterval(rssTimer);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const files = readdirSync(dir).filter((f) => f.startsWith('nfcapd.'));
+  let received = 0;
+  for (const f of files) {
+    const info = execFileSync('nfdump', ['-r', join(dir, f), '-I'], { encoding: 'utf8' });
+    const m = /^Flows:\s+(\d+)/m.exec(info);
+    received += m ? Number(m[1]) : 0;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const sentRecords = sent.sentData * recordsPerDatagram;
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss };
+}
+
+function highestLossless(results: StepResult[]): number {
+  let best = 0;
+  for (const r of results) if (r.loss < LOSS_LIMIT) best = Math.max(best, r.rate);
+  return best;
+}
+
+async function ingest(): Promise<void> {
+  const flows = syntheticFlows(30_000, { seed: 7, startMs: Date.now() - 60_000 });
+  const enc = new IpfixEncoder({ domain: 1, recordsPerMessage: 30 });
+  const unix = Math.floor(Date.now() / 1000);
+  const datagrams = [enc.templateMessage(unix), ...enc.dataMessages(flows, unix)];
+  const dir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
+  const file = join(dir, 'ipfix.stream');
+  const framed = datagrams.map((d) => {
+    const h = Buffer.alloc(4);
+    h.writeUInt32BE(d.length);
+    return Buffer.concat([h, Buffer.from(d)]);
+  });
+  writeFileSync(file, Buffer.concat(framed));
+  log(`## lossless ingest on loopback (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()})`);
+  const saki: StepResult[] = [];
+  const nf: StepResult[] = [];
+  for (const rate of RATES) {
+    const a = await nfcapdStep(file, rate, 30);
+    nf.push(a);
+    log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB`);
+    const b = await sakimoriStep(file, rate, 30);
+    saki.push(b);
+    log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% rss=${(b.rssKiB / 1024).toFixed(0)}MiB`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const s = highestLossless(saki);
+  const n = highestLossless(nf);
+  log(`highest lossless rate (<0.1% records lost): sakimori=${s} datagrams/s (${s * 30} records/s), nfcapd=${n} datagrams/s (${n * 30} records/s)`);
+  log(`ratio=${n > 0 ? (s / n).toFixed(2) : 'n/a'}`);
+}
+
+decodeThroughput();
+if (!process.env.BENCH_SKIP_INGEST) await ingest();

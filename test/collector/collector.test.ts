@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Collector } from '../../src/collector/collector.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import { IpfixEncoder } from '../../src/core/flow/encoders/export-encoder.js';
+import { syntheticFlows } from '../../src/demo/synthetic-flows.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { FlowQueries } from '../../src/storage/flow-store.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-database.js';
+
+const quiet = () => createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for the collector');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function send(port: number, datagrams: Uint8Array[], from = '127.0.0.1'): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, from, () => r()));
+  for (const d of datagrams) await new Promise<void>((r) => s.send(d, port, '127.0.0.1', () => r()));
+  s.close();
+}
+
+test('collector on loopback: decodes, stores, counts malformed and late templates per exporter', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-'));
+  const config = parseConfig({ dataDir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], receiveBufferBytes: 1 << 20 } });
+  const collector = new Collector(config, quiet());
+  const [listener] = await collector.start();
+  try {
+    const flows = syntheticFlows(300, { seed: 11 });
+    const a = new IpfixEncoder({ domain: 1 });
+    const unix = Math.floor(Date.now() / 1000);
+    await send(listener.port, [a.templateMessage(unix), ...a.dataMessages(flows, unix)], '127.0.0.2');
+    // Exporter 127.0.0.3: data first (held), then its template (recovered), then garbage.
+    const b = new IpfixEncoder({ domain: 7 });
+    const early = b.dataMessages(flows.slice(0, 60), unix);
+    await send(listener.port, [...early, b.templateMessage(unix), new Uint8Array([0, 10, 0, 200, 1, 2]), new Uint8Array([0x42, 0x42, 0x42, 0x42, 0x42])], '127.0.0.3');
+    await until(() => collector.status().totals.records >= 360 && collector.status().stored >= 360);
+    const st = collector.status();
+    const e2 = st.exporters.find((e) => e.exporter === '127.0.0.2')!;
+    const e3 = st.exporters.find((e) => e.exporter === '127.0.0.3')!;
+    assert.equal(e2.records, 300);
+    assert.equal(e2.datagrams, 11);
+    assert.equal(e2.malformed, 0);
+    assert.equal(e2.lastFormat, 'ipfix');
+    assert.equal(e3.records, 60);
+    assert.equal(e3.unknownTemplateSets, 2);
+    assert.equal(e3.unknownTemplateRecovered, 2);
+    assert.equal(e3.malformed, 2);
+    assert.equal(st.listeners[0].port, listener.port);
+  } finally {
+    await collector.stop();
+  }
+  const db = openSqlite(dataDir);
+  assert.equal(await new FlowQueries(db.db).count(), 360);
+  await db.close();
+});
+
+test('cyber-office role: the collector decodes and counts but stores nothing (no approved selection yet)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-co-'));
+  const config = parseConfig({ role: 'cyber-office', dataDir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }] } });
+  const collector = new Collector(config, quiet());
+  const [listener] = await collector.start();
+  try {
+    const enc = new IpfixEncoder({ domain: 1 });
+    const unix = Math.floor(Date.now() / 1000);
+    await send(listener.port, [enc.templateMessage(unix), ...enc.dataMessages(syntheticFlows(90, { seed: 5 }), unix)]);
+    await until(() => collector.status().erased >= 90);
+    assert.equal(collector.status().stored, 0);
+    assert.equal(collector.status().erased, 90);
+  } finally {
+    await collector.stop();
+  }
+  const db = openSqlite(dataDir);
+  assert.equal(await new FlowQueries(db.db).count(), 0);
+  await db.close();
+});
