@@ -186,7 +186,7 @@ export function cosignNote(note: OpenedNote, signers: readonly NoteSigner[]): st
  */
 export function openNote(message: string | Uint8Array, verifiers: readonly NoteVerifier[]): OpenedNote {
   const msg = typeof message === 'string' ? message : decodeUtf8(message);
-  if (!isWellFormed(msg) || /[\u0000-\u0009\u000b-\u001f]/.test(msg)) throw malformed('note is not UTF-8 text without control characters');
+  if (!isNoteText(msg)) throw malformed('note is not UTF-8 text without control characters');
   // The text ends at the last blank line; everything after it is signature lines.
   const split = msg.lastIndexOf('\n\n');
   if (split < 0) throw malformed('note has no signature block');
@@ -257,7 +257,7 @@ export function parseCheckpoint(text: string): Checkpoint {
   if (!Number.isSafeInteger(size)) throw checkpointError('tree size exceeds 2^53 - 1');
   const rootHash = decodeBase64(rootLine);
   if (rootHash === undefined || rootHash.length !== HASH_SIZE) throw checkpointError(`root hash is not base64 of ${HASH_SIZE} bytes`);
-  return { origin, size, rootHash, extensions };
+  return { origin, size, rootHash: new Uint8Array(rootHash), extensions };
 }
 
 /** A verified checkpoint (verifyNote then parseCheckpoint). */
@@ -322,9 +322,18 @@ function isWellFormed(s: string): boolean {
   return !/\p{Surrogate}/u.test(s);
 }
 
+/** Well-formed Unicode with no ASCII control character other than newline (signed-note "Format"). */
+function isNoteText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 && c !== 0x0a) return false;
+  }
+  return isWellFormed(s);
+}
+
 function requireNoteText(text: string): void {
   if (!text.endsWith('\n')) throw malformed('note text must end with a newline');
-  if (!isWellFormed(text) || /[\u0000-\u0009\u000b-\u001f]/.test(text)) throw malformed('note text must be UTF-8 without control characters');
+  if (!isNoteText(text)) throw malformed('note text must be UTF-8 without control characters');
 }
 
 function requireKeyName(name: string): void {
