@@ -109,7 +109,9 @@ export class SflowV5Decoder implements FlowDecoder {
       }
       p = sampleEnd;
     }
-    return true;
+    // XDR leaves no slack: bytes after the declared samples mean the sample count disagrees with
+    // the datagram (undeclared samples would be lost silently), so the datagram is counted.
+    return p === end;
   }
 
   /** sflow_version_5.txt, "flow_sample" (format 1) and "flow_sample_expanded" (format 3). */

@@ -73,7 +73,9 @@ describe('SflowV5Decoder against tshark', () => {
       for (let i = 0; i < ours.length; i++) {
         const o = ours[i];
         const t = theirs[i];
-        assert.equal(o.malformed, 0, `datagram ${i} counted malformed`);
+        // Bytes beyond the declared samples (tshark: trailing data) make the datagram count as malformed.
+        const trailing = o.datagram.payload.length > t.declaredLength;
+        assert.equal(o.malformed, trailing ? 1 : 0, `datagram ${i} malformed count (trailing data: ${trailing})`);
         assert.equal(o.returned, o.records.length, 'decode() returns the number of records appended');
         assert.equal(o.records.length, t.samples.length, `datagram ${i}: one record per flow sample`);
         for (let j = 0; j < o.records.length; j++) {
@@ -193,6 +195,16 @@ describe('SflowV5Decoder specific captures', () => {
     assert.equal(r.src, '2a0c:8880:2:0:185:21:130:38');
     assert.equal(r.dst, '2a0c:8880:2:0:185:21:130:39');
     assert.equal(r.sampledOctets, 1518);
+  });
+
+  it('trailing bytes after the declared samples: the samples are kept, the datagram counted malformed', () => {
+    // The capture declares 1 sample of 208 bytes in a 1208-byte datagram: the rest is undeclared.
+    const [d] = decodeCapture('data-discard-interface.pcap');
+    assert.equal(d.datagram.payload.length, 1208);
+    assert.equal(d.records.length, 1);
+    assert.equal(d.malformed, 1);
+    const [full] = decodeCapture('data-1140.pcap');
+    assert.equal(full.malformed, 0);
   });
 
   it('multiple interfaces: output format 2 (7 interfaces) maps outIf to 0', () => {
