@@ -46,6 +46,17 @@ export function formatClock(epochMs: number, locale: string, now: number = Date.
   });
 }
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/**
+ * 'YYYY-MM-DD HH:MM:SS' in local time, in both languages: fixed width for table columns, and
+ * unambiguous where flow timestamps from replayed captures can be years old.
+ */
+export function formatDateTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 export function formatIso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }

@@ -27,7 +27,7 @@ export const en = {
   'collector.demo': 'Demo replay',
   'collector.demoHint': 'Replaying bundled captures, not receiving from real exporters.',
   'collector.live': 'Live',
-  'collector.stale': 'Stalled',
+  'collector.stale': 'Disconnected',
   'collector.uptime': 'Uptime',
   'collector.updated': 'Updated',
   'collector.queue': 'Decode queue',
@@ -77,7 +77,6 @@ export const en = {
 
   'listeners.heading': 'Listeners',
   'listeners.empty': 'No listeners.',
-  'listeners.ephemeral': '(demo replay only)',
 
   'flows.heading': 'Recent flows',
   'flows.latest': 'latest {n}',

@@ -27,7 +27,7 @@ export const ja = {
   'collector.demo': 'デモ再生',
   'collector.demoHint': '同梱のキャプチャを再生しています。実際のエクスポータからの受信ではありません。',
   'collector.live': 'ライブ',
-  'collector.stale': '停止中',
+  'collector.stale': '接続断',
   'collector.uptime': '稼働時間',
   'collector.updated': '最終更新',
   'collector.queue': 'デコードキュー',
@@ -77,7 +77,6 @@ export const ja = {
 
   'listeners.heading': '待受',
   'listeners.empty': '待受はありません。',
-  'listeners.ephemeral': '（デモ再生のみ）',
 
   'flows.heading': '直近のフロー',
   'flows.latest': '最新 {n} 件',

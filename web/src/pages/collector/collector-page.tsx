@@ -29,7 +29,7 @@ export function CollectorPage() {
           <TotalsCards status={data} />
           <CollectorCharts history={data.history} now={now} />
           <ExportersTable exporters={data.exporters} now={now} />
-          <RecentFlowsPanel role={data.role} now={now} />
+          <RecentFlowsPanel role={data.role} />
         </div>
       )}
     </div>

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import type { CollectorStatus } from '../../api/collector-types';
 import { formatClock, formatDuration, formatInteger, formatIso } from '../../format/format';
 import { useI18n } from '../../i18n/i18n-context';
@@ -5,6 +6,7 @@ import { useI18n } from '../../i18n/i18n-context';
 /** Page title, live/demo state, uptime, decode queue and listeners. */
 export function CollectorSummary({ status, live, receivedAt }: { status: CollectorStatus | undefined; live: boolean; receivedAt: number | undefined }) {
   const { t, locale } = useI18n();
+  const listenersId = useId();
   const startedAt = status ? Date.parse(status.startedAt) : NaN;
   const now = status ? Date.parse(status.now) : NaN;
   const queueRatio = status && status.queue.capacity > 0 ? status.queue.depth / status.queue.capacity : 0;
@@ -60,14 +62,14 @@ export function CollectorSummary({ status, live, receivedAt }: { status: Collect
           </dd>
         </div>
         <div className="summary-listeners">
-          <dt id="listeners-heading">{t('listeners.heading')}</dt>
+          <dt id={listenersId}>{t('listeners.heading')}</dt>
           <dd>
             {status === undefined ? (
               '—'
             ) : status.listeners.length === 0 ? (
               t('listeners.empty')
             ) : (
-              <ul className="listener-list" aria-labelledby="listeners-heading" data-testid="listeners">
+              <ul className="listener-list" aria-labelledby={listenersId} data-testid="listeners">
                 {status.listeners.map((l) => (
                   <li key={`${l.protocol}/${l.address}/${l.port}`}>
                     <span className={`proto-tag proto-${l.protocol}`}>{l.protocol === 'netflow' ? 'NetFlow/IPFIX' : 'sFlow'}</span>

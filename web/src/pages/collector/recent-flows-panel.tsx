@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import { fetchRecentFlows, type ApiError } from '../../api/api-client';
 import type { InstanceRole, RecentFlow } from '../../api/collector-types';
 import { usePolling } from '../../api/use-polling';
-import { formatClock, formatInteger, formatIso, hasPorts, protocolName } from '../../format/format';
+import { formatDateTime, formatInteger, formatIso, hasPorts, protocolName } from '../../format/format';
 import { useI18n } from '../../i18n/i18n-context';
 
 const LIMIT = 50;
@@ -14,7 +14,7 @@ const retryOn = (e: ApiError): boolean => !e.forbidden && !e.notFound;
  * The latest decoded records. Pre-selection data (選別前の通信情報): in the cyber-office role it is
  * never requested nor shown, since Act Art. 22/23 allow it no use but automated selection.
  */
-export function RecentFlowsPanel({ role, now }: { role: InstanceRole; now: number }) {
+export function RecentFlowsPanel({ role }: { role: InstanceRole }) {
   const { t } = useI18n();
   const maySee = role !== 'cyber-office';
   const load = useCallback((signal: AbortSignal) => fetchRecentFlows(LIMIT, signal), []);
@@ -40,7 +40,7 @@ export function RecentFlowsPanel({ role, now }: { role: InstanceRole; now: numbe
           {flows.data === undefined ? null : flows.data.records.length === 0 ? (
             <p className="empty">{t('flows.empty')}</p>
           ) : (
-            <FlowsTable records={flows.data.records} now={now} />
+            <FlowsTable records={flows.data.records} />
           )}
           <p className="panel-foot">{t('flows.mechanicalOnly')}</p>
         </>
@@ -49,7 +49,7 @@ export function RecentFlowsPanel({ role, now }: { role: InstanceRole; now: numbe
   );
 }
 
-function FlowsTable({ records, now }: { records: readonly RecentFlow[]; now: number }) {
+function FlowsTable({ records }: { records: readonly RecentFlow[] }) {
   const { t, locale } = useI18n();
   return (
     <div className="table-scroll table-scroll-tall">
@@ -75,7 +75,7 @@ function FlowsTable({ records, now }: { records: readonly RecentFlow[]; now: num
             <tr key={`${r.start}/${r.exporter}/${r.src}/${r.srcPort}/${r.dst}/${r.dstPort}/${r.proto}/${i}`}>
               <td className="num-time">
                 <time dateTime={formatIso(r.start)} title={formatIso(r.start)}>
-                  {formatClock(r.start, locale, now)}
+                  {formatDateTime(r.start)}
                 </time>
               </td>
               <td className="mono">{r.exporter}</td>
