@@ -157,7 +157,25 @@ export function fieldRole(elementId: number, enterprise: number, length: number)
   return FieldRole.Skip;
 }
 
-/** Whether a template with this role can describe a flow (it carries addresses or a sampled frame). */
+/**
+ * Whether a template with this role describes traffic: addresses, a sampled frame or volume
+ * counters. Templates with none of them (NAT pool events, exporter statistics …) yield no records.
+ */
 export function describesFlow(role: FieldRole): boolean {
-  return isAddress(role) || role === FieldRole.DataLinkFrameSection;
+  switch (role) {
+    case FieldRole.SrcIPv4:
+    case FieldRole.DstIPv4:
+    case FieldRole.SrcIPv6:
+    case FieldRole.DstIPv6:
+    case FieldRole.DataLinkFrameSection:
+    case FieldRole.Packets:
+    case FieldRole.Octets:
+    case FieldRole.TotalPackets:
+    case FieldRole.TotalOctets:
+    case FieldRole.PostPackets:
+    case FieldRole.PostOctets:
+      return true;
+    default:
+      return false;
+  }
 }

@@ -103,12 +103,12 @@ export class IpfixDecoder implements FlowDecoder {
         continue;
       }
       if (id < FIRST_DATA_SET) return false;
-      let scopeCount = 0;
       if (options) {
         if (p + 2 > end) return false;
-        scopeCount = u16(b, p);
+        const scopeCount = u16(b, p);
         p += 2;
         // §3.4.2.2: the scope field count MUST NOT be zero and cannot exceed the field count.
+        // Scope fields are ordinary IEs in IPFIX (e.g. selectorId), so they are read like the others.
         if (scopeCount === 0 || scopeCount > count) return false;
       }
       fields.reset();

@@ -22,6 +22,8 @@ const FIRST_DATA_FLOWSET = 256;
 export class NetflowV9Decoder implements FlowDecoder {
   readonly #sessions: TemplateSessions;
   readonly #fields = new TemplateFields();
+  /** Template and options template records of the current packet. */
+  #templateRecords = 0;
 
   constructor(options: DecoderOptions) {
     this.#sessions = new TemplateSessions(options, 'netflow-v9');
@@ -56,9 +58,14 @@ export class NetflowV9Decoder implements FlowDecoder {
       sysUptimeMs: u32(b, 4),
       receivedAt: d.receivedAt,
     };
+    // FlowSet lengths delimit the packet. The header count (RFC 3954 §5.1: template, options
+    // template and data records in the packet) only reveals truncation at a FlowSet boundary:
+    // fewer records than announced is malformed. More is tolerated (exporters that count
+    // FlowSets), and the check is off when a set was held, since its record count is unknown.
+    const count = u16(b, 2);
+    this.#templateRecords = 0;
+    let unknownSets = false;
     let p = HEADER_LENGTH;
-    // The header's count (records, not bytes) is not trusted; FlowSet lengths delimit the packet.
-    // Fewer than 4 trailing bytes cannot hold a FlowSet header and are taken as padding.
     while (len - p >= 4) {
       const id = u16(b, p);
       const setLength = u16(b, p + 2);
@@ -72,10 +79,13 @@ export class NetflowV9Decoder implements FlowDecoder {
       } else if (id >= FIRST_DATA_FLOWSET) {
         this.#sessions.dataSet(st, h, id, b, start, end, out);
         if (this.#sessions.malformed) return false;
+      } else {
+        unknownSets = true;
       }
       p = end;
     }
-    return true;
+    if (unknownSets || this.#sessions.held) return true;
+    return this.#templateRecords + this.#sessions.recordsWalked >= count;
   }
 
   /** RFC 3954 §5.2: template id, field count, then (type, length) pairs; padding to 4 bytes. */
@@ -94,6 +104,7 @@ export class NetflowV9Decoder implements FlowDecoder {
         fields.push(u16(b, p), 0, length, false);
       }
       if (this.#sessions.define(st, h, id, false, fields, b, recordStart, p, out) < 0) return false;
+      this.#templateRecords++;
     }
     return true;
   }
@@ -124,6 +135,7 @@ export class NetflowV9Decoder implements FlowDecoder {
         fields.push(u16(b, p), 0, length, false);
       }
       if (this.#sessions.define(st, h, id, true, fields, b, recordStart, p, out) < 0) return false;
+      this.#templateRecords++;
     }
     return true;
   }

@@ -25,6 +25,8 @@ function zeroIPv4(b: Uint8Array, o: number): boolean {
  */
 export class TemplateRecordDecoder {
   malformed = false;
+  /** Data records walked (flow, options and other), for the NetFlow v9 header count check. */
+  walked = 0;
   readonly #source: FlowSource;
   readonly #offsets = new Int32Array(MAX_TEMPLATE_FIELDS);
   readonly #lengths = new Int32Array(MAX_TEMPLATE_FIELDS);
@@ -278,6 +280,7 @@ export class TemplateRecordDecoder {
         }
       }
       p += recordLength;
+      this.walked++;
 
       const has4 = src4 >= 0 || dst4 >= 0;
       const has6 = src6 >= 0 || dst6 >= 0;
@@ -291,22 +294,23 @@ export class TemplateRecordDecoder {
       } else if (family === 4) {
         if (src4 >= 0) r.src = formatIPv4(b, src4);
         if (dst4 >= 0) r.dst = formatIPv4(b, dst4);
-      } else if (frameOffset >= 0 && frameLength > 0) {
+      } else if (frameOffset >= 0) {
+        // One sampled frame. Without an IP header (ARP, LLDP, a cut header) the record keeps the
+        // neutral addresses so interface volumes stay complete, as the sFlow decoder does.
         const fr = this.#frame;
-        // A sampled frame without an IP header (ARP, LLDP …) is not an IP flow: no record.
-        if (!parseDataLinkFrame(b, frameOffset, frameLength, fr) || fr.ipVersion === 0) continue;
-        r.ipVersion = fr.ipVersion;
-        r.src = fr.src;
-        r.dst = fr.dst;
-        r.proto = fr.proto;
-        r.srcPort = fr.srcPort;
-        r.dstPort = fr.dstPort;
-        r.tcpFlags = fr.tcpFlags;
-        if (fr.icmpType >= 0) icmp = fr.icmpType * 256 + fr.icmpCode;
+        const ip = frameLength > 0 && parseDataLinkFrame(b, frameOffset, frameLength, fr) && fr.ipVersion !== 0;
+        if (ip) {
+          r.ipVersion = fr.ipVersion === 6 ? 6 : 4;
+          r.src = fr.src;
+          r.dst = fr.dst;
+          r.proto = fr.proto;
+          r.srcPort = fr.srcPort;
+          r.dstPort = fr.dstPort;
+          r.tcpFlags = fr.tcpFlags;
+          if (fr.icmpType >= 0) icmp = fr.icmpType * 256 + fr.icmpCode;
+        }
         if (packets < 0) packets = 1;
-        if (octets < 0) octets = fr.ipLength > 0 ? fr.ipLength : frameSize >= 0 ? frameSize : frameLength;
-      } else {
-        continue;
+        if (octets < 0) octets = ip ? fr.ipLength : frameSize >= 0 ? frameSize : frameLength;
       }
 
       if (packets < 0) packets = totalPackets >= 0 ? totalPackets : postPackets >= 0 ? postPackets : 0;
@@ -336,6 +340,20 @@ export class TemplateRecordDecoder {
       }
     }
     return out.length - before;
+  }
+
+  /** Walks the records of a data set whose template describes no traffic, only to count them. */
+  skipRecords(t: CompiledTemplate, b: Uint8Array, setStart: number, setEnd: number): void {
+    let p = setStart;
+    while (setEnd - p >= t.minLength) {
+      const recordLength = t.fixedLength >= 0 ? t.fixedLength : this.#layout(t, b, p, setEnd);
+      if (recordLength < 0) {
+        this.malformed = true;
+        return;
+      }
+      p += recordLength;
+      this.walked++;
+    }
   }
 
   /** Reads sampling parameters and systemInitTimeMilliseconds from options data records. */
@@ -391,6 +409,7 @@ export class TemplateRecordDecoder {
         }
       }
       p += recordLength;
+      this.walked++;
       const rate = rateOf(interval, packetInterval, packetSpace, sampleSize, population);
       if (rate > 0) state.rates.set(h.domain, samplerId, rate);
       if (init >= 0) state.systemInit.set(h.domain, init);

@@ -27,9 +27,19 @@ export class TemplateSessions {
     return this.#records.malformed;
   }
 
+  /** Data records of this datagram's data sets walked since `begin` (held sets recovered excluded). */
+  get recordsWalked(): number {
+    return this.#records.walked;
+  }
+
+  /** Set when a data set of this datagram was held since `begin`: its record count is unknown. */
+  held = false;
+
   /** Starts decoding one datagram from `exporter`. */
   begin(exporter: string): ExporterState {
     this.#records.malformed = false;
+    this.#records.walked = 0;
+    this.held = false;
     let st = this.#exporters.get(exporter);
     if (st === undefined) {
       st = new ExporterState(this.#options.counters.get(exporter));
@@ -54,6 +64,7 @@ export class TemplateSessions {
     if (options) st.counters.optionTemplates++;
     else st.counters.templates++;
     if (st.held.size === 0) return 0;
+    const walked = this.#records.walked;
     let n = 0;
     for (const s of st.held.take(key)) {
       if (h.receivedAt - s.header.receivedAt > this.#options.templateHoldMs) {
@@ -63,6 +74,7 @@ export class TemplateSessions {
       st.counters.unknownTemplateRecovered++;
       n += this.#decode(st, s.header, t, s.body, 0, s.body.length, out);
     }
+    this.#records.walked = walked;
     return n;
   }
 
@@ -86,6 +98,7 @@ export class TemplateSessions {
     const t = st.templates.get(key);
     if (t !== undefined) return this.#decode(st, h, t, b, start, end, out);
     st.counters.unknownTemplateSets++;
+    this.held = true;
     st.counters.unknownTemplateExpired += st.held.hold({ key, header: h, body: b.slice(start, end) }, this.#options.maxHeldSetsPerExporter);
     return 0;
   }
@@ -95,7 +108,10 @@ export class TemplateSessions {
       this.#records.readOptions(t, b, start, end, h, st);
       return 0;
     }
-    if (!t.flows) return 0;
+    if (!t.flows) {
+      this.#records.skipRecords(t, b, start, end);
+      return 0;
+    }
     return this.#records.decodeFlows(t, b, start, end, h, st, out);
   }
 
