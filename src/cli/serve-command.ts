@@ -109,7 +109,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   log.info('stopping');
   demo?.stop();
   clearInterval(retention);
-  await new Promise<void>((r) => server.close(() => r()));
+  await new Promise<void>((r) => {
+    server.close(() => r());
+    // Idle keep-alive connections (a browser tab) must not hold the shutdown.
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
   await collector.stop();
   await db?.close();
   return 0;

@@ -108,7 +108,7 @@ export class Collector {
       worker.on('message', (m: DecodeWorkerMessage) => {
         if (m.type === 'stopped') {
           clearTimeout(timer);
-          resolve();
+          void worker.terminate().then(() => resolve());
         }
       });
       worker.on('exit', () => {

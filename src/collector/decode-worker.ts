@@ -85,6 +85,7 @@ async function run(): Promise<void> {
   postStats();
   await handle?.close();
   port!.postMessage({ type: 'stopped' } satisfies DecodeWorkerMessage);
+  port!.close();
 }
 
 run().catch((e: unknown) => {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readCapture } from '../../src/core/capture/capture-reader.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NETFLOW_CAPTURES, REPO_ROOT, SFLOW_CAPTURES } from '../helpers/paths.js';
@@ -13,7 +14,8 @@ const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { en
 
 /** Count of NetFlow v5 records according to tshark, the independent decoder. */
 function tsharkV5Count(file: string): number {
-  const r = spawnSync('tshark', ['-r', file, '-d', 'udp.port==2055,cflow', '-T', 'fields', '-e', 'cflow.count'], { encoding: 'utf8' });
+  const port = [...readCapture(readFileSync(file))][0].dstPort;
+  const r = spawnSync('tshark', ['-r', file, '-d', `udp.port==${port},cflow`, '-T', 'fields', '-e', 'cflow.count'], { encoding: 'utf8' });
   assert.equal(r.status, 0, `tshark failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').filter(Boolean).reduce((n, l) => n + Number(l), 0);
 }

@@ -1,0 +1,71 @@
+/**
+ * Writes classic pcap files (LINKTYPE_ETHERNET, microsecond timestamps) of synthetic IPv4
+ * TCP/UDP packets: the input of real exporters such as softflowd in tests and the traffic generator.
+ * Payload bytes are zeros: only headers matter to an exporter.
+ */
+export interface SyntheticPacket {
+  /** ms since the Unix epoch. */
+  time: number;
+  src: string;
+  dst: string;
+  proto: 6 | 17;
+  srcPort: number;
+  dstPort: number;
+  /** IP total length (header + transport + payload), ≥ 40 for TCP, ≥ 28 for UDP. */
+  ipLength: number;
+  tcpFlags?: number;
+}
+
+function ipv4(s: string, b: Buffer, off: number): void {
+  s.split('.').forEach((p, i) => (b[off + i] = Number(p)));
+}
+
+function ipChecksum(b: Buffer, off: number, len: number): number {
+  let sum = 0;
+  for (let i = 0; i < len; i += 2) sum += (b[off + i] << 8) | b[off + i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+export function pcapBuffer(packets: readonly SyntheticPacket[]): Buffer {
+  const parts: Buffer[] = [];
+  const gh = Buffer.alloc(24);
+  gh.writeUInt32LE(0xa1b2c3d4, 0);
+  gh.writeUInt16LE(2, 4);
+  gh.writeUInt16LE(4, 6);
+  gh.writeUInt32LE(65535, 16);
+  gh.writeUInt32LE(1, 20);
+  parts.push(gh);
+  for (const p of packets) {
+    const frameLen = 14 + p.ipLength;
+    const rec = Buffer.alloc(16 + frameLen);
+    const sec = Math.floor(p.time / 1000);
+    rec.writeUInt32LE(sec, 0);
+    rec.writeUInt32LE(Math.round((p.time - sec * 1000) * 1000), 4);
+    rec.writeUInt32LE(frameLen, 8);
+    rec.writeUInt32LE(frameLen, 12);
+    const f = 16;
+    rec.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], f);
+    rec.writeUInt16BE(0x0800, f + 12);
+    const ip = f + 14;
+    rec[ip] = 0x45;
+    rec.writeUInt16BE(p.ipLength, ip + 2);
+    rec[ip + 8] = 64;
+    rec[ip + 9] = p.proto;
+    ipv4(p.src, rec, ip + 12);
+    ipv4(p.dst, rec, ip + 16);
+    rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
+    const l4 = ip + 20;
+    rec.writeUInt16BE(p.srcPort, l4);
+    rec.writeUInt16BE(p.dstPort, l4 + 2);
+    if (p.proto === 17) {
+      rec.writeUInt16BE(p.ipLength - 20, l4 + 4);
+    } else {
+      rec[l4 + 12] = 0x50;
+      rec[l4 + 13] = p.tcpFlags ?? 0x18;
+      rec.writeUInt16BE(65535, l4 + 14);
+    }
+    parts.push(rec);
+  }
+  return Buffer.concat(parts);
+}
