@@ -21,7 +21,7 @@ import { syntheticFlows } from '../src/demo/synthetic-flows.js';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SENDER = join(ROOT, 'dist/bench/udp-sender.js');
-const RATES = (process.env.BENCH_RATES ?? '10000,25000,50000,75000,100000,125000').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '10000,25000,50000,55000,60000,65000,70000,75000,100000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LOSS_LIMIT = 0.001;
 const BUFFER = 32 * 1024 * 1024;
@@ -40,10 +40,10 @@ function decodeThroughput(): void {
     ['netflow-v9', [v9.templatePacket(unix, 3_600_000), ...v9.dataPackets(flows, unix, 3_600_000)]],
     ['ipfix', [ipfix.templateMessage(unix), ...ipfix.dataMessages(flows, unix)]],
   ];
-  log('## decode throughput (one core, 300k records per pass, best of 5 passes)');
+  log('## decode throughput (one core, 300k records per pass, 3 warm-up passes, best of 5 measured)');
   for (const [name, datagrams] of streams) {
     let best = 0;
-    for (let pass = 0; pass < 5; pass++) {
+    for (let pass = 0; pass < 8; pass++) {
       const decoder = new ExportDecoder({ counters: new CounterRegistry(), templateHoldMs: 60_000, maxHeldSetsPerExporter: 100 });
       const out: FlowRecord[] = [];
       const t0 = process.hrtime.bigint();
@@ -54,7 +54,7 @@ function decodeThroughput(): void {
       }
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       if (n !== flows.length) throw new Error(`${name}: decoded ${n} of ${flows.length} records`);
-      best = Math.max(best, n / s);
+      if (pass >= 3) best = Math.max(best, n / s);
     }
     log(`decode ${name}: ${(best / 1e6).toFixed(2)} M records/s`);
   }
@@ -93,6 +93,8 @@ interface StepResult {
   received: number;
   loss: number;
   rssKiB: number;
+  /** Sakimori only: datagrams refused by its full decode queue (the rest of any loss is the kernel's). */
+  queueDropped?: number;
 }
 
 async function sakimoriStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -101,7 +103,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   const http = await freePort();
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER } }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number }; queue: { depth: number } };
+  const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number } };
   for (let i = 0; i < 100; i++) {
     try {
       await status();
@@ -114,9 +116,11 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
   const sent = await runSender(file, udp, rate);
   let received = 0;
+  let queueDropped = 0;
   for (let i = 0; i < 50; i++) {
     await sleep(200);
     const s = await status();
+    queueDropped = s.totals.queueDropped;
     if (s.totals.records === received && s.queue.depth === 0) break;
     received = s.totals.records;
   }
@@ -125,7 +129,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -180,7 +184,7 @@ async function ingest(): Promise<void> {
     log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB`);
     const b = await sakimoriStep(file, rate, 30);
     saki.push(b);
-    log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% rss=${(b.rssKiB / 1024).toFixed(0)}MiB`);
+    log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB`);
   }
   rmSync(dir, { recursive: true, force: true });
   const s = highestLossless(saki);

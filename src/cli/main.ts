@@ -3,6 +3,7 @@ import { isSakimoriError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { IMPORT_USAGE, importCommand } from './import-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
+import { configJsonSchema } from '../config/load-config.js';
 
 const USAGE = `防人 Sakimori ${VERSION}
 
@@ -13,6 +14,7 @@ ${SERVE_USAGE}
 
 ${IMPORT_USAGE}
 
+sakimori config-schema   print the configuration JSON Schema
 sakimori version     print the version
 sakimori help        this text
 `;
@@ -20,6 +22,10 @@ sakimori help        this text
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   import: importCommand,
+  'config-schema': async () => {
+    process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
+    return 0;
+  },
   version: async () => {
     process.stdout.write(`${VERSION}\n`);
     return 0;

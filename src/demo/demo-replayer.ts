@@ -3,6 +3,12 @@ import { readFileSync } from 'node:fs';
 import { readCapture } from '../core/capture/capture-reader.js';
 import type { Logger } from '../observability/logger.js';
 import type { BoundListener } from '../collector/udp-receiver.js';
+import { basename } from 'node:path';
+
+/** "multiplesamplingrates-options-template.pcap" → "multiplesamplingrates". */
+function captureFamily(file: string): string {
+  return basename(file).replace(/\.[^.]+$/, '').replace(/(^|-)(options-)?(templates?|data)$/, '');
+}
 
 interface ReplayItem {
   /** Loopback source address standing in for the capture's exporter. */
@@ -43,10 +49,13 @@ export class DemoReplayer {
         const isSflow = d.payload.length >= 4 && d.payload[0] === 0 && d.payload[1] === 0 && d.payload[2] === 0 && d.payload[3] === 5;
         const target = isSflow ? sflow : netflow;
         if (!target) continue;
-        let source = sources.get(d.src);
+        // Captures of one exporter (x-template + x-data) share a source; unrelated captures that
+        // happen to reuse an exporter address and template ids must not overwrite each other's templates.
+        const key = `${captureFamily(f)}|${d.src}`;
+        let source = sources.get(key);
         if (source === undefined) {
           source = `127.0.0.${Math.min(254, sources.size + 10)}`;
-          sources.set(d.src, source);
+          sources.set(key, source);
         }
         this.#items.push({ source, port: target.port, payload: d.payload });
       }

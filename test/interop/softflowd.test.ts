@@ -100,7 +100,7 @@ for (const version of ['5', '9', '10'] as const) {
     const config = parseConfig({ dataDir: dir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }] } });
     const collector = new Collector(config, quiet());
     const [listener] = await collector.start();
-    let exported = 0;
+    let exported: number;
     try {
       const output = await runSoftflowd(['-r', pcap, '-a', '-n', `127.0.0.1:${listener.port}`, '-v', version, '-d']);
       const m = /Flows exported: (\d+) \((\d+) records\) in (\d+) packets \((\d+) failures\)/.exec(output);

@@ -161,7 +161,7 @@ function* readPcapng(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatag
 /** Walks link layer → IP → UDP. Returns undefined (counted) for anything else. */
 export function parseFrame(f: Uint8Array, linkType: number, ts: number, st: CaptureStats): CapturedDatagram | undefined {
   let off: number;
-  let etherType = -1;
+  let etherType: number;
   switch (linkType) {
     case LINKTYPE_ETHERNET: {
       if (f.length < 14) return bad(st);

@@ -37,7 +37,7 @@ export class ExportDecoder implements FlowDecoder {
       return 0;
     }
     const version16 = (p[0] << 8) | p[1];
-    let n = 0;
+    let n: number;
     if (version16 === 0 && p[2] === 0 && p[3] === 5) {
       c.lastFormat = 'sflow-v5';
       n = this.#sflow.decode(datagram, out);
