@@ -94,6 +94,8 @@ export class RingReader {
   readonly #view: DataView;
   readonly #capacity: number;
   readonly #exporterCache = new Map<string, string>();
+  readonly #lastAddress = new Uint8Array(18);
+  #lastExporter = '';
 
   constructor(ring: RingBuffers) {
     this.#ctl = new Int32Array(ring.control);
@@ -144,6 +146,18 @@ export class RingReader {
   }
 
   #decodeAddress(off: number): string {
+    const b = this.#bytes;
+    // Consecutive datagrams almost always come from the same exporter: compare bytes, skip the map.
+    const last = this.#lastAddress;
+    let same = last[0] === b[off];
+    for (let i = 2; same && i < 18; i++) same = last[i] === b[off + i];
+    if (same && this.#lastExporter !== '') return this.#lastExporter;
+    last.set(b.subarray(off, off + 18));
+    this.#lastExporter = this.#lookupAddress(off);
+    return this.#lastExporter;
+  }
+
+  #lookupAddress(off: number): string {
     const b = this.#bytes;
     const family = b[off];
     // Cache key is the raw 16 bytes as a latin1 string: exporters are few.
