@@ -72,7 +72,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (config.demo.enabled) {
     const captures = config.demo.captures.length > 0 ? config.demo.captures : defaultDemoCaptures();
     demo = new DemoReplayer(expandCapturePaths(captures), listeners, config.demo.rate, log);
-    if (demo.size() === 0) log.warn('demo enabled but no sample captures were found');
+    demo.addSynthetic(listeners, Date.now());
     demo.start();
   }
 
@@ -119,7 +119,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The repository's own demo captures, then the shared samples beside the checkout if present. */
+/** The shared sample captures beside the checkout, if present. */
 function defaultDemoCaptures(): string[] {
-  return [resolve(REPO_ROOT, 'examples/captures'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/netflow'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/sflow')].filter((p) => existsSync(p));
+  return [resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/netflow'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/sflow')].filter((p) => existsSync(p));
 }

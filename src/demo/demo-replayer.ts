@@ -4,6 +4,8 @@ import { readCapture } from '../core/capture/capture-reader.js';
 import type { Logger } from '../observability/logger.js';
 import type { BoundListener } from '../collector/udp-receiver.js';
 import { basename } from 'node:path';
+import { encodeNetflowV5, IpfixEncoder, NetflowV9Encoder } from '../core/flow/encoders/export-encoder.js';
+import { syntheticFlows } from './synthetic-flows.js';
 
 /** "multiplesamplingrates-options-template.pcap" → "multiplesamplingrates". */
 function captureFamily(file: string): string {
@@ -60,6 +62,25 @@ export class DemoReplayer {
         this.#items.push({ source, port: target.port, payload: d.payload });
       }
     }
+  }
+
+  /**
+   * Adds a synthetic export stream (IPFIX, NetFlow v9 and v5 from three loopback exporters) with
+   * flow times around `now`, so the demo shows data even where no sample captures are present.
+   */
+  addSynthetic(listeners: readonly BoundListener[], now: number): void {
+    const netflow = listeners.find((l) => l.protocol === 'netflow' && !l.address.includes(':'));
+    if (!netflow) return;
+    const unix = Math.floor(now / 1000);
+    const flows = syntheticFlows(1500, { seed: unix, startMs: now - 60_000, spanMs: 55_000 });
+    const ipfix = new IpfixEncoder({ domain: 1 });
+    const v9 = new NetflowV9Encoder({ domain: 2 });
+    const streams: [string, Uint8Array[]][] = [
+      ['127.0.0.2', [ipfix.templateMessage(unix), ...ipfix.dataMessages(flows.slice(0, 500), unix)]],
+      ['127.0.0.3', [v9.templatePacket(unix, 3_600_000), ...v9.dataPackets(flows.slice(500, 1000), unix, 3_600_000)]],
+      ['127.0.0.4', encodeNetflowV5(flows.slice(1000), unix, 3_600_000)],
+    ];
+    for (const [source, datagrams] of streams) for (const payload of datagrams) this.#items.push({ source, port: netflow.port, payload });
   }
 
   size(): number {
