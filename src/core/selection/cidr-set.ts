@@ -1,0 +1,178 @@
+/**
+ * A compiled set of tagged CIDRs (≥100k, IPv4 and IPv6) answering "which tags cover this
+ * address" in near-constant time. Overlapping CIDRs (also across criteria) are cut into disjoint
+ * elementary ranges by a sweep over their boundaries; each range points at an interned, sorted
+ * list of tags, so nested /8 … /32 entries of different criteria all answer correctly.
+ * IPv4: sorted range starts in a Uint32Array, a 65 536-entry table on the top 16 bits narrows the
+ * binary search to a handful of ranges. IPv6: four-word range starts, binary search.
+ * IPv4-mapped IPv6 text (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is looked up as the IPv4 host.
+ */
+import { parseIPv4, parseIPv6, type ParsedCidr } from './address-text.js';
+
+export interface TaggedCidr {
+  cidr: ParsedCidr;
+  tag: number;
+}
+
+const EMPTY = new Int32Array(0);
+const scratch = new Uint32Array(4);
+
+interface Sweep<P> {
+  starts: P[];
+  setIds: number[];
+}
+
+/** Boundary sweep: +tag at each range start, −tag one past its end; emits (start, set) runs. */
+function sweep<P>(
+  ranges: { lo: P; next: P | null; tag: number }[],
+  zero: P,
+  cmp: (a: P, b: P) => number,
+  intern: (tags: number[]) => number,
+): Sweep<P> {
+  const events: { pos: P; tag: number; delta: number }[] = [];
+  for (const r of ranges) {
+    events.push({ pos: r.lo, tag: r.tag, delta: 1 });
+    if (r.next !== null) events.push({ pos: r.next, tag: r.tag, delta: -1 });
+  }
+  events.sort((a, b) => cmp(a.pos, b.pos));
+  const active = new Map<number, number>();
+  const starts: P[] = [zero];
+  const setIds: number[] = [0];
+  let i = 0;
+  while (i < events.length) {
+    const pos = events[i].pos;
+    while (i < events.length && cmp(events[i].pos, pos) === 0) {
+      const e = events[i++];
+      const c = (active.get(e.tag) ?? 0) + e.delta;
+      if (c === 0) active.delete(e.tag);
+      else active.set(e.tag, c);
+    }
+    const id = intern([...active.keys()].sort((a, b) => a - b));
+    if (cmp(pos, starts[starts.length - 1]) === 0) {
+      setIds[setIds.length - 1] = id;
+      if (setIds.length > 1 && setIds[setIds.length - 2] === id) {
+        starts.pop();
+        setIds.pop();
+      }
+    } else if (id !== setIds[setIds.length - 1]) {
+      starts.push(pos);
+      setIds.push(id);
+    }
+  }
+  return { starts, setIds };
+}
+
+function cmpBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function wordsToBig(w: readonly number[]): bigint {
+  return (BigInt(w[0]) << 96n) | (BigInt(w[1]) << 64n) | (BigInt(w[2]) << 32n) | BigInt(w[3]);
+}
+
+const MAX128 = (1n << 128n) - 1n;
+
+export class CidrSet {
+  private readonly sets: Int32Array[];
+  private readonly v4Starts: Uint32Array;
+  private readonly v4Sets: Int32Array;
+  private readonly v4Top: Uint32Array;
+  private readonly v6Starts: Uint32Array;
+  private readonly v6Sets: Int32Array;
+
+  private constructor(sets: Int32Array[], v4: Sweep<number>, v6: Sweep<bigint>) {
+    this.sets = sets;
+    this.v4Starts = Uint32Array.from(v4.starts);
+    this.v4Sets = Int32Array.from(v4.setIds);
+    this.v4Top = new Uint32Array(65537);
+    let seg = 0;
+    const n = this.v4Starts.length;
+    for (let h = 0; h < 65536; h++) {
+      const base = h * 65536;
+      while (seg + 1 < n && this.v4Starts[seg + 1] <= base) seg++;
+      this.v4Top[h] = seg;
+    }
+    this.v4Top[65536] = n - 1;
+    this.v6Starts = new Uint32Array(v6.starts.length * 4);
+    v6.starts.forEach((b, k) => {
+      this.v6Starts[4 * k] = Number((b >> 96n) & 0xffffffffn);
+      this.v6Starts[4 * k + 1] = Number((b >> 64n) & 0xffffffffn);
+      this.v6Starts[4 * k + 2] = Number((b >> 32n) & 0xffffffffn);
+      this.v6Starts[4 * k + 3] = Number(b & 0xffffffffn);
+    });
+    this.v6Sets = Int32Array.from(v6.setIds);
+  }
+
+  static compile(entries: readonly TaggedCidr[]): CidrSet {
+    const sets: Int32Array[] = [EMPTY];
+    const interned = new Map<string, number>([['', 0]]);
+    const intern = (tags: number[]): number => {
+      const key = tags.join(',');
+      let id = interned.get(key);
+      if (id === undefined) {
+        id = sets.length;
+        sets.push(Int32Array.from(tags));
+        interned.set(key, id);
+      }
+      return id;
+    };
+    const v4: { lo: number; next: number | null; tag: number }[] = [];
+    const v6: { lo: bigint; next: bigint | null; tag: number }[] = [];
+    for (const { cidr, tag } of entries) {
+      if (cidr.family === 4) {
+        const lo = cidr.words[3];
+        const next = lo + 2 ** (32 - cidr.prefix);
+        v4.push({ lo, next: next > 0xffffffff ? null : next, tag });
+      } else {
+        const lo = wordsToBig(cidr.words);
+        const hi = lo + (1n << BigInt(128 - cidr.prefix)) - 1n;
+        v6.push({ lo, next: hi === MAX128 ? null : hi + 1n, tag });
+      }
+    }
+    const s4 = sweep(v4, 0, (a, b) => a - b, intern);
+    const s6 = sweep(v6, 0n, cmpBig, intern);
+    return new CidrSet(sets, s4, s6);
+  }
+
+  /** Number of elementary ranges (both families): a size measure for benchmarks and tests. */
+  get rangeCount(): number {
+    return this.v4Starts.length + this.v6Sets.length;
+  }
+
+  /** Sorted tags covering the textual address; an empty array when none or when it is not an address. */
+  lookup(address: string): Int32Array {
+    const v4 = parseIPv4(address);
+    if (v4 >= 0) return this.lookupV4(v4);
+    if (!parseIPv6(address, scratch)) return EMPTY;
+    if (scratch[0] === 0 && scratch[1] === 0 && scratch[2] === 0xffff) return this.lookupV4(scratch[3]);
+    return this.lookupV6(scratch[0], scratch[1], scratch[2], scratch[3]);
+  }
+
+  lookupV4(a: number): Int32Array {
+    const starts = this.v4Starts;
+    const h = a >>> 16;
+    let lo = this.v4Top[h];
+    let hi = this.v4Top[h + 1];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= a) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.sets[this.v4Sets[lo]];
+  }
+
+  lookupV6(w0: number, w1: number, w2: number, w3: number): Int32Array {
+    const s = this.v6Starts;
+    let lo = 0;
+    let hi = this.v6Sets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      const k = 4 * mid;
+      const le =
+        s[k] !== w0 ? s[k] < w0 : s[k + 1] !== w1 ? s[k + 1] < w1 : s[k + 2] !== w2 ? s[k + 2] < w2 : s[k + 3] <= w3;
+      if (le) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.sets[this.v6Sets[lo]];
+  }
+}

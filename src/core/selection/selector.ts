@@ -1,0 +1,325 @@
+/**
+ * Approved automated selection (自動選別, Act Art. 22/35): keeps only flows that match an approved
+ * criterion, minimized to the approved mechanical fields, and erases everything else at once.
+ * Unselected flows are never copied, logged or retained: select() reads them and returns counts.
+ * Domestic→domestic flows (内内) are never selected whatever the criteria (SYSTEM.md pillar 2).
+ */
+import type { FlowRecord } from '../flow/flow-record.js';
+import { parseCidr } from './address-text.js';
+import { isVerifiedApproval, type Channel, type VerifiedApproval } from './approval.js';
+import { CidrSet, type TaggedCidr } from './cidr-set.js';
+import type { ClassifiedFlow } from './classified-flow.js';
+import { criteriaHash, parseCriteriaDocument, type CriteriaDocument, type OutputField } from './criteria.js';
+import type { Pseudonymizer } from './pseudonym.js';
+import { SelectionError } from './selection-error.js';
+
+/** Directions a channel may select (Act ch. 3, 4, 6). Anything else, including unknown, is erased. */
+export const CHANNEL_DIRECTIONS: Record<Channel, readonly string[]> = {
+  agreement: ['foreign-foreign', 'foreign-domestic', 'domestic-foreign'],
+  'foreign-foreign': ['foreign-foreign'],
+  'foreign-domestic': ['foreign-domestic', 'domestic-foreign'],
+};
+
+export type OutputRecord = Partial<Pick<FlowRecord, Exclude<OutputField, 'direction' | 'srcCountry' | 'dstCountry'>>> & {
+  direction?: string;
+  srcCountry?: string;
+  dstCountry?: string;
+};
+
+export interface SelectedRecord {
+  /** Ids of every criterion that matched, in document order. */
+  criteria: string[];
+  fields: OutputRecord;
+}
+
+export interface SelectionCounts {
+  in: number;
+  selected: number;
+  /** in − selected. */
+  erased: number;
+  /** Of the erased: domestic→domestic flows (never acquired). */
+  domesticDomestic: number;
+  /** Of the erased: flows no approval covered (outside the feeds or directions, or no valid approval). */
+  outOfScope: number;
+  perCriterion: Record<string, number>;
+}
+
+export interface SelectionResult {
+  selected: SelectedRecord[];
+  counts: SelectionCounts;
+}
+
+/** Score a detector gives a flow for a named behavioural selector (e.g. beacon score). */
+export type BehaviourScorer = (selector: string, flow: ClassifiedFlow) => number;
+
+export interface SelectorOptions {
+  /** Required when the output carries src or dst and the document does not allow domestic addresses. */
+  pseudonymizer?: Pseudonymizer;
+}
+
+export interface CompiledSelector {
+  readonly approvalId: string;
+  readonly channel: Channel;
+  readonly criteriaHash: string;
+  /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
+  select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
+  /** Revocation: from the next flow on, nothing is selected. */
+  revoke(): void;
+  readonly revoked: boolean;
+}
+
+const KIND_SRC = 0;
+const KIND_DST = 1;
+const KIND_ANY = 2;
+
+interface CompiledCriterion {
+  id: string;
+  srcCidr: boolean;
+  dstCidr: boolean;
+  anyCidr: boolean;
+  ports: Set<number> | null;
+  srcPorts: Set<number> | null;
+  dstPorts: Set<number> | null;
+  protocols: Set<number> | null;
+  asns: Set<number> | null;
+  countries: Set<string> | null;
+  directions: Set<string> | null;
+  windows: Float64Array | null;
+  behaviour: { selector: string; minScore: number } | null;
+}
+
+const setOf = <T>(xs: readonly T[] | undefined): Set<T> | null => (xs ? new Set(xs) : null);
+
+function portTable(lists: (readonly number[] | null)[]): (Int32Array | null)[] {
+  const acc: (number[] | null)[] = new Array<number[] | null>(65536).fill(null);
+  lists.forEach((ports, c) => {
+    if (!ports) return;
+    for (const p of new Set(ports)) (acc[p] ??= []).push(c);
+  });
+  return acc.map((a) => (a ? Int32Array.from(a) : null));
+}
+
+export function compileSelector(criteriaDocument: unknown, approval: VerifiedApproval, options: SelectorOptions = {}): CompiledSelector {
+  if (!isVerifiedApproval(approval)) {
+    throw new SelectionError('SAKI_ERR_APPROVAL_FORGED', 'selector needs an approval returned by verifyApproval');
+  }
+  const doc: CriteriaDocument = parseCriteriaDocument(criteriaDocument);
+  const hash = criteriaHash(criteriaDocument);
+  if (hash !== approval.criteriaHash) throw new SelectionError('SAKI_ERR_APPROVAL_ALTERED', 'criteria document hash differs from the approval');
+  const fields = [...doc.fields];
+  const needsPseudonym = !doc.allowDomesticAddresses && (fields.includes('src') || fields.includes('dst'));
+  const pseudonymizer = options.pseudonymizer;
+  if (needsPseudonym && !pseudonymizer) {
+    throw new SelectionError('SAKI_ERR_CRITERIA_INVALID', 'output carries addresses, domestic ones must be pseudonymized, and no pseudonym key was given');
+  }
+
+  const n = doc.criteria.length;
+  const tagged: TaggedCidr[] = [];
+  const crit: CompiledCriterion[] = doc.criteria.map((c, i) => {
+    const m = c.match;
+    const add = (list: string[] | undefined, kind: number) => {
+      for (const s of list ?? []) tagged.push({ cidr: parseCidr(s)!, tag: i * 3 + kind });
+    };
+    add(m.srcCidrs, KIND_SRC);
+    add(m.dstCidrs, KIND_DST);
+    add(m.anyCidrs, KIND_ANY);
+    return {
+      id: c.id,
+      srcCidr: m.srcCidrs !== undefined,
+      dstCidr: m.dstCidrs !== undefined,
+      anyCidr: m.anyCidrs !== undefined,
+      ports: setOf(m.ports),
+      srcPorts: setOf(m.srcPorts),
+      dstPorts: setOf(m.dstPorts),
+      protocols: setOf(m.protocols),
+      asns: setOf(m.asns),
+      countries: setOf(m.countries),
+      directions: setOf(m.directions),
+      windows: m.timeWindows ? Float64Array.from(m.timeWindows.flatMap((w) => [Date.parse(w.from), Date.parse(w.to)])) : null,
+      behaviour: m.behaviour ? { selector: m.behaviour.selector, minScore: m.behaviour.minScore ?? 1 } : null,
+    };
+  });
+  const cidrs = CidrSet.compile(tagged);
+
+  // Candidate generation: each criterion is reached through one indexed condition (its "key"),
+  // CIDRs first, then ports; the rest are checked for every flow. The full AND check follows.
+  const KEY_SRC = 1, KEY_DST = 2, KEY_ANY = 3, KEY_DPORT = 4, KEY_SPORT = 5, KEY_PORT = 6, KEY_NONE = 0;
+  const key = new Uint8Array(n);
+  crit.forEach((c, i) => {
+    key[i] = c.srcCidr ? KEY_SRC : c.dstCidr ? KEY_DST : c.anyCidr ? KEY_ANY : c.dstPorts ? KEY_DPORT : c.srcPorts ? KEY_SPORT : c.ports ? KEY_PORT : KEY_NONE;
+  });
+  const dportTable = portTable(crit.map((c, i) => (key[i] === KEY_DPORT ? [...c.dstPorts!] : null)));
+  const sportTable = portTable(crit.map((c, i) => (key[i] === KEY_SPORT ? [...c.srcPorts!] : null)));
+  const portAnyTable = portTable(crit.map((c, i) => (key[i] === KEY_PORT ? [...c.ports!] : null)));
+  const unindexed = Int32Array.from(crit.map((_, i) => i).filter((i) => key[i] === KEY_NONE));
+
+  const srcMark = new Uint32Array(n);
+  const dstMark = new Uint32Array(n);
+  const anyMark = new Uint32Array(n);
+  const candMark = new Uint32Array(n);
+  const cand = new Int32Array(n);
+  let epoch = 0;
+
+  const allowedDirections = new Set(CHANNEL_DIRECTIONS[approval.channel]);
+  const feeds = new Set(approval.scope.feeds);
+  let revoked = false;
+
+  function check(c: CompiledCriterion, f: ClassifiedFlow, r: FlowRecord, i: number, behaviour: BehaviourScorer | undefined): boolean {
+    if (c.srcCidr && srcMark[i] !== epoch) return false;
+    if (c.dstCidr && dstMark[i] !== epoch) return false;
+    if (c.anyCidr && anyMark[i] !== epoch) return false;
+    if (c.dstPorts && !c.dstPorts.has(r.dstPort)) return false;
+    if (c.srcPorts && !c.srcPorts.has(r.srcPort)) return false;
+    if (c.ports && !c.ports.has(r.srcPort) && !c.ports.has(r.dstPort)) return false;
+    if (c.protocols && !c.protocols.has(r.proto)) return false;
+    if (c.asns && !c.asns.has(r.srcAs) && !c.asns.has(r.dstAs)) return false;
+    if (c.countries && !c.countries.has(f.srcCountry) && !c.countries.has(f.dstCountry)) return false;
+    if (c.directions && !c.directions.has(f.direction)) return false;
+    if (c.windows) {
+      const w = c.windows;
+      let inside = false;
+      // A flow is in a window when its [start, end] interval overlaps [from, to).
+      for (let k = 0; k < w.length; k += 2) {
+        if (r.start < w[k + 1] && r.end >= w[k]) {
+          inside = true;
+          break;
+        }
+      }
+      if (!inside) return false;
+    }
+    if (c.behaviour) {
+      if (!behaviour) return false;
+      const score = behaviour(c.behaviour.selector, f);
+      if (!(score >= c.behaviour.minScore)) return false;
+    }
+    return true;
+  }
+
+  function minimize(f: ClassifiedFlow, ids: string[]): SelectedRecord {
+    const r = f.record;
+    const out: Record<string, unknown> = {};
+    for (const field of fields) {
+      switch (field) {
+        case 'src':
+          out.src = f.srcDomestic && needsPseudonym ? pseudonymizer!.pseudonym(r.src) : r.src;
+          break;
+        case 'dst':
+          out.dst = f.dstDomestic && needsPseudonym ? pseudonymizer!.pseudonym(r.dst) : r.dst;
+          break;
+        case 'direction':
+        case 'srcCountry':
+        case 'dstCountry':
+          out[field] = f[field];
+          break;
+        default:
+          out[field] = r[field];
+      }
+    }
+    return { criteria: ids, fields: out as OutputRecord };
+  }
+
+  function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
+    const perCount = new Float64Array(n);
+    const selected: SelectedRecord[] = [];
+    let domesticDomestic = 0;
+    let outOfScope = 0;
+    const clock = typeof now === 'function' ? now : null;
+    let t = clock ? clock() : now as number;
+    const valid = () => !revoked && approval.validFromMs <= t && t < approval.validToMs;
+    let isValid = valid();
+    for (let b = 0; b < batch.length; b++) {
+      if (clock && (b & 255) === 0 && b > 0) {
+        t = clock();
+        isValid = valid();
+      }
+      if (revoked) isValid = false;
+      const f = batch[b];
+      const r = f.record;
+      if ((f.srcDomestic && f.dstDomestic) || f.direction === 'domestic-domestic') {
+        domesticDomestic++;
+        continue;
+      }
+      if (!isValid || !allowedDirections.has(f.direction) || !(feeds.has(r.exporter) || feeds.has(`${r.exporter}/${r.observationDomain}`))) {
+        outOfScope++;
+        continue;
+      }
+      epoch = (epoch + 1) >>> 0;
+      if (epoch === 0) {
+        srcMark.fill(0);
+        dstMark.fill(0);
+        anyMark.fill(0);
+        candMark.fill(0);
+        epoch = 1;
+      }
+      let nc = 0;
+      const sTags = cidrs.lookup(r.src);
+      for (let k = 0; k < sTags.length; k++) {
+        const tag = sTags[k];
+        const i = (tag / 3) | 0;
+        const kind = tag - i * 3;
+        if (kind === KIND_SRC) srcMark[i] = epoch;
+        else if (kind === KIND_ANY) anyMark[i] = epoch;
+        else continue;
+        if ((key[i] === KEY_SRC || key[i] === KEY_ANY) && candMark[i] !== epoch) {
+          candMark[i] = epoch;
+          cand[nc++] = i;
+        }
+      }
+      const dTags = cidrs.lookup(r.dst);
+      for (let k = 0; k < dTags.length; k++) {
+        const tag = dTags[k];
+        const i = (tag / 3) | 0;
+        const kind = tag - i * 3;
+        if (kind === KIND_DST) dstMark[i] = epoch;
+        else if (kind === KIND_ANY) anyMark[i] = epoch;
+        else continue;
+        if ((key[i] === KEY_DST || key[i] === KEY_ANY) && candMark[i] !== epoch) {
+          candMark[i] = epoch;
+          cand[nc++] = i;
+        }
+      }
+      const lists = [dportTable[r.dstPort], sportTable[r.srcPort], portAnyTable[r.srcPort], portAnyTable[r.dstPort], unindexed];
+      for (let l = 0; l < 5; l++) {
+        const list = lists[l];
+        if (!list) continue;
+        for (let k = 0; k < list.length; k++) {
+          const i = list[k];
+          if (candMark[i] !== epoch) {
+            candMark[i] = epoch;
+            cand[nc++] = i;
+          }
+        }
+      }
+      if (nc === 0) continue;
+      let ids: string[] | null = null;
+      if (nc > 1) cand.subarray(0, nc).sort();
+      for (let k = 0; k < nc; k++) {
+        const i = cand[k];
+        if (check(crit[i], f, r, i, behaviour)) {
+          (ids ??= []).push(crit[i].id);
+          perCount[i]++;
+        }
+      }
+      if (ids) selected.push(minimize(f, ids));
+    }
+    const perCriterion: Record<string, number> = {};
+    crit.forEach((c, i) => (perCriterion[c.id] = perCount[i]));
+    return {
+      selected,
+      counts: { in: batch.length, selected: selected.length, erased: batch.length - selected.length, domesticDomestic, outOfScope, perCriterion },
+    };
+  }
+
+  return {
+    approvalId: approval.id,
+    channel: approval.channel,
+    criteriaHash: hash,
+    select,
+    revoke: () => {
+      revoked = true;
+    },
+    get revoked() {
+      return revoked;
+    },
+  };
+}
