@@ -53,8 +53,12 @@ export class Collector {
   #lastTotals: ReturnType<CounterRegistry['totals']> | undefined;
   #sampler: NodeJS.Timeout | undefined;
 
-  constructor(config: Readonly<SakimoriConfig>, logger: Logger) {
+  readonly #startPaused: boolean;
+
+  /** `options.startPaused` is a test hook: decoding waits for resumeDecoding(). */
+  constructor(config: Readonly<SakimoriConfig>, logger: Logger, options: { startPaused?: boolean } = {}) {
     this.#config = config;
+    this.#startPaused = options.startPaused ?? false;
     this.#log = logger.child({ component: 'collector' });
     this.#ring = createRing(config.collector.queueBytes);
     this.#writer = new RingWriter(this.#ring);
@@ -72,6 +76,7 @@ export class Collector {
       storeFlows: this.#config.collector.storeFlows,
       templateHoldMs: this.#config.collector.templateHoldSeconds * 1000,
       maxHeldSetsPerExporter: this.#config.collector.maxHeldSetsPerExporter,
+      startPaused: this.#startPaused,
     };
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: data });
     this.#worker = worker;
@@ -118,6 +123,10 @@ export class Collector {
       worker.postMessage({ type: 'stop' });
     });
     this.#worker = undefined;
+  }
+
+  resumeDecoding(): void {
+    this.#worker?.postMessage({ type: 'resume' });
   }
 
   listeners(): BoundListener[] {

@@ -17,6 +17,8 @@ export interface DecodeWorkerData {
   storeFlows: boolean;
   templateHoldMs: number;
   maxHeldSetsPerExporter: number;
+  /** Test hook: the worker leaves the ring untouched until it receives 'resume'. */
+  startPaused?: boolean;
 }
 
 export type DecodeWorkerMessage =
@@ -45,6 +47,7 @@ if (data.role === 'carrier' && data.storeFlows) {
 const pipeline = new FlowPipeline(decoder, sink);
 const reader = new RingReader(data.ring);
 let stopping = false;
+let paused = data.startPaused === true;
 
 function postStats(): void {
   port!.postMessage({ type: 'stats', exporters: counters.all(), stored, erased: discard.erased } satisfies DecodeWorkerMessage);
@@ -52,6 +55,7 @@ function postStats(): void {
 
 port.on('message', (m: { type: string }) => {
   if (m.type === 'stop') stopping = true;
+  if (m.type === 'resume') paused = false;
 });
 
 async function run(): Promise<void> {
@@ -59,7 +63,7 @@ async function run(): Promise<void> {
   let lastExpire = Date.now();
   let lastFlush = Date.now();
   for (;;) {
-    const n = reader.drain((d) => pipeline.ingest(d), 2048);
+    const n = paused && !stopping ? 0 : reader.drain((d) => pipeline.ingest(d), 2048);
     const now = Date.now();
     if (n === 0 || now - lastFlush >= 200) {
       pipeline.flush();
@@ -75,6 +79,10 @@ async function run(): Promise<void> {
     }
     if (n === 0) {
       if (stopping) break;
+      if (paused) {
+        await new Promise<void>((r) => setTimeout(r, 10));
+        continue;
+      }
       await reader.waitForData(50);
     } else {
       // Let the port deliver 'stop' and other messages under sustained load.

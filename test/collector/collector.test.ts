@@ -84,3 +84,56 @@ test('cyber-office role: the collector decodes and counts but stores nothing (no
   assert.equal(await new FlowQueries(db.db).count(), 0);
   await db.close();
 });
+
+test('a full decode queue refuses datagrams and counts every one: decoded + queue-dropped = sent', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-full-'));
+  const config = parseConfig({
+    dataDir,
+    collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], queueBytes: 1024 * 1024, receiveBufferBytes: 16 * 1024 * 1024, storeFlows: false },
+  });
+  const collector = new Collector(config, quiet(), { startPaused: true });
+  const [listener] = await collector.start();
+  try {
+    const enc = new IpfixEncoder({ domain: 1 });
+    const unix = Math.floor(Date.now() / 1000);
+    const data = enc.dataMessages(syntheticFlows(30 * 1200, { seed: 21 }), unix);
+    await send(listener.port, [enc.templateMessage(unix)]);
+    // 1,200 datagrams of ~1.3 kB into a 1 MiB queue that nobody drains yet.
+    await send(listener.port, data);
+    await until(() => collector.status().totals.queueDropped > 0 && collector.status().queue.depth > 900_000);
+    await new Promise((r) => setTimeout(r, 200));
+    collector.resumeDecoding();
+    const sent = data.length + 1;
+    await until(() => {
+      const t = collector.status().totals;
+      return t.datagrams + t.queueDropped === sent && collector.status().queue.depth === 0;
+    });
+    const t = collector.status().totals;
+    assert.ok(t.queueDropped > 100, `only ${t.queueDropped} datagrams dropped`);
+    assert.equal(t.records, (t.datagrams - 1) * 30);
+    assert.equal(collector.status().exporters[0].queueDropped, t.queueDropped);
+  } finally {
+    await collector.stop();
+  }
+});
+
+test('IPv6 listener receives exports from an IPv6 exporter', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-v6-'));
+  const config = parseConfig({ dataDir, collector: { listeners: [{ protocol: 'netflow', address: '::1', port: 0 }] } });
+  const collector = new Collector(config, quiet());
+  const [listener] = await collector.start();
+  try {
+    const enc = new IpfixEncoder({ domain: 1 });
+    const unix = Math.floor(Date.now() / 1000);
+    const s = createSocket('udp6');
+    await new Promise<void>((r) => s.bind(0, '::1', () => r()));
+    for (const d of [enc.templateMessage(unix), ...enc.dataMessages(syntheticFlows(60, { seed: 2 }), unix)]) {
+      await new Promise<void>((r) => s.send(d, listener.port, '::1', () => r()));
+    }
+    s.close();
+    await until(() => collector.status().totals.records >= 60);
+    assert.equal(collector.status().exporters[0].exporter, '::1');
+  } finally {
+    await collector.stop();
+  }
+});
