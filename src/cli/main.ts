@@ -2,6 +2,7 @@
 import { isSakimoriError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { IMPORT_USAGE, importCommand } from './import-command.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 
@@ -14,6 +15,8 @@ ${SERVE_USAGE}
 
 ${IMPORT_USAGE}
 
+${AUDIT_USAGE}
+
 sakimori config-schema   print the configuration JSON Schema
 sakimori version     print the version
 sakimori help        this text
@@ -22,6 +25,7 @@ sakimori help        this text
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   import: importCommand,
+  audit: auditCommand,
   'config-schema': async () => {
     process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     return 0;

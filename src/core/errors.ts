@@ -19,6 +19,22 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_UNAUTHENTICATED: { status: 401, message: 'authentication required' },
   SAKI_ERR_FORBIDDEN: { status: 403, message: 'role is not allowed to do this' },
   SAKI_ERR_INTERNAL: { status: 500, message: 'internal error' },
+  SAKI_ERR_PROOF_RANGE: { status: 400, message: 'Merkle index or tree size is out of range' },
+  SAKI_ERR_PROOF_MALFORMED: { status: 400, message: 'Merkle proof is malformed' },
+  SAKI_ERR_PROOF_INVALID: { status: 422, message: 'Merkle proof does not verify' },
+  SAKI_ERR_MERKLE_NODE_MISSING: { status: 500, message: 'a stored Merkle tree node is missing' },
+  SAKI_ERR_NOTE_MALFORMED: { status: 400, message: 'signed note is malformed' },
+  SAKI_ERR_NOTE_KEY_INVALID: { status: 400, message: 'signed-note key is invalid' },
+  SAKI_ERR_NOTE_KEY_AMBIGUOUS: { status: 400, message: 'two verifier keys share a name and key ID' },
+  SAKI_ERR_NOTE_SIGNATURE_INVALID: { status: 422, message: 'a signature by a known key does not verify' },
+  SAKI_ERR_NOTE_UNVERIFIED: { status: 422, message: 'signed note has no signature by a known key' },
+  SAKI_ERR_CHECKPOINT_MALFORMED: { status: 400, message: 'checkpoint is malformed' },
+  SAKI_ERR_LOG_ENTRY_INVALID: { status: 400, message: 'transparency log entry is invalid' },
+  SAKI_ERR_LOG_KEY_UNUSABLE: { status: 500, message: 'transparency log signing key cannot be used' },
+  SAKI_ERR_LOG_CORRUPT: { status: 500, message: 'stored transparency log is inconsistent' },
+  SAKI_ERR_WITNESS_REFUSED: { status: 409, message: 'witness refuses to cosign the checkpoint' },
+  SAKI_ERR_AUDIT_BUNDLE_UNREADABLE: { status: 400, message: 'audit bundle cannot be read' },
+  SAKI_ERR_AUDIT_VERIFY_FAILED: { status: 422, message: 'audit verification failed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

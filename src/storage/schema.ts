@@ -29,7 +29,44 @@ export interface MigrationTable {
   applied_at: string;
 }
 
+/** Transparency log entry: `entry` is the canonical JSON leaf data, `appended_at` Unix ms. */
+export interface LogEntryTable {
+  seq: number;
+  leaf_hash: Uint8Array;
+  entry: string;
+  appended_at: number;
+}
+
+/** Perfect-subtree hash (level >= 1) of the transparency log's Merkle tree. */
+export interface LogNodeTable {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** A checkpoint as the log signed it; cosignatures are kept beside it. */
+export interface LogCheckpointTable {
+  id: number | undefined;
+  size: number;
+  root_hash: Uint8Array;
+  note: string;
+  log_key: string;
+  created_at: number;
+}
+
+export interface LogCosignatureTable {
+  checkpoint_id: number;
+  witness_key: string;
+  /** The witness's signature line, "— name base64\n". */
+  signature: string;
+  created_at: number;
+}
+
 export interface Database {
   flows: FlowTable;
   schema_migrations: MigrationTable;
+  log_entries: LogEntryTable;
+  log_nodes: LogNodeTable;
+  log_checkpoints: LogCheckpointTable;
+  log_cosignatures: LogCosignatureTable;
 }

@@ -30,4 +30,49 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX flows_end ON flows (end_ms);
     `,
   },
+  {
+    // Transparency log (docs/reference/transparency-log.md). log_nodes holds perfect subtrees of
+    // level >= 1; level 0 (leaf hashes) lives in log_entries. Triggers refuse UPDATE and DELETE so
+    // that no code path rewrites history; someone with the file can drop them, which the signed
+    // checkpoints and `sakimori audit verify` then expose.
+    version: 2,
+    sql: `
+      CREATE TABLE log_entries (
+        seq INTEGER PRIMARY KEY,
+        leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+        entry TEXT NOT NULL,
+        appended_at INTEGER NOT NULL
+      );
+      CREATE TABLE log_nodes (
+        level INTEGER NOT NULL CHECK (level > 0),
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL CHECK (length(hash) = 32),
+        PRIMARY KEY (level, idx)
+      ) WITHOUT ROWID;
+      CREATE TABLE log_checkpoints (
+        id INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,
+        root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+        note TEXT NOT NULL,
+        log_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX log_checkpoints_size ON log_checkpoints (size);
+      CREATE TABLE log_cosignatures (
+        checkpoint_id INTEGER NOT NULL REFERENCES log_checkpoints (id),
+        witness_key TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (checkpoint_id, witness_key)
+      );
+      CREATE TRIGGER log_entries_append_only_u BEFORE UPDATE ON log_entries BEGIN SELECT RAISE(ABORT, 'log_entries is append-only'); END;
+      CREATE TRIGGER log_entries_append_only_d BEFORE DELETE ON log_entries BEGIN SELECT RAISE(ABORT, 'log_entries is append-only'); END;
+      CREATE TRIGGER log_nodes_append_only_u BEFORE UPDATE ON log_nodes BEGIN SELECT RAISE(ABORT, 'log_nodes is append-only'); END;
+      CREATE TRIGGER log_nodes_append_only_d BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'log_nodes is append-only'); END;
+      CREATE TRIGGER log_checkpoints_append_only_u BEFORE UPDATE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'log_checkpoints is append-only'); END;
+      CREATE TRIGGER log_checkpoints_append_only_d BEFORE DELETE ON log_checkpoints BEGIN SELECT RAISE(ABORT, 'log_checkpoints is append-only'); END;
+      CREATE TRIGGER log_cosignatures_append_only_u BEFORE UPDATE ON log_cosignatures BEGIN SELECT RAISE(ABORT, 'log_cosignatures is append-only'); END;
+      CREATE TRIGGER log_cosignatures_append_only_d BEFORE DELETE ON log_cosignatures BEGIN SELECT RAISE(ABORT, 'log_cosignatures is append-only'); END;
+    `,
+  },
 ];

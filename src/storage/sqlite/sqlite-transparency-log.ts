@@ -1,0 +1,205 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { SakimoriError } from '../../core/errors.js';
+import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote } from '../../core/transparency/checkpoint.js';
+import { encodeLogEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
+import { hashesEqual } from '../../core/transparency/merkle-hash.js';
+import { MerkleTree } from '../../core/transparency/merkle-tree.js';
+import { extractCosignature } from '../../core/transparency/witness.js';
+import type { AppendReceipt, LogSigningKey, StoredCheckpoint, StoredLogEntry, TransparencyLog } from '../../transparency/transparency-log.js';
+import { withCodes } from '../../transparency/transparency-errors.js';
+import type { LogCheckpointTable, LogEntryTable } from '../schema.js';
+import { SqliteMerkleNodeStore } from './sqlite-merkle-node-store.js';
+
+/**
+ * The transparency log in the embedded database. Each append is one IMMEDIATE transaction
+ * holding the entries, their leaf hashes and the Merkle nodes they complete, so a killed
+ * process leaves either the whole batch or nothing (SQLite WAL atomic commit). The tree size
+ * is read inside every transaction rather than cached, so several processes (the server, the
+ * CLI) can share one log. Prepared statements are used throughout: on the append path,
+ * compiling a query per row would cost more than the insert.
+ */
+export class SqliteTransparencyLog implements TransparencyLog {
+  readonly origin: string;
+  readonly verifierKey: string | undefined;
+  private readonly store: SqliteMerkleNodeStore;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly appendTx: (entries: readonly LogEntryInput[]) => AppendReceipt;
+  private readonly issueTx: () => StoredCheckpoint;
+
+  constructor(
+    private readonly handle: { raw: BetterSqlite3.Database; close(): Promise<void> },
+    private readonly key: LogSigningKey | { origin: string; signer?: undefined; verifierKey?: undefined },
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const raw = handle.raw;
+    this.origin = key.origin;
+    this.verifierKey = key.verifierKey;
+    this.store = new SqliteMerkleNodeStore(raw);
+    this.stmt = prepareStatements(raw);
+    // IMMEDIATE takes the write lock before the size is read, so two writers never build on one size.
+    this.appendTx = raw.transaction((entries: readonly LogEntryInput[]) => this.appendNow(entries)).immediate;
+    this.issueTx = raw.transaction(() => this.issueNow()).immediate;
+  }
+
+  async size(): Promise<number> {
+    return this.currentSize();
+  }
+
+  async append(entries: readonly LogEntryInput[]): Promise<AppendReceipt> {
+    return withCodes(() => this.appendTx(entries));
+  }
+
+  async entries(start: number, end: number): Promise<StoredLogEntry[]> {
+    requireRange(start, end);
+    return this.stmt.entries.all(start, end).map((r) => ({ seq: r.seq, entry: r.entry, leafHash: new Uint8Array(r.leaf_hash), appendedAt: new Date(r.appended_at).toISOString() }));
+  }
+
+  async storedHashes(level: number, start: number, end: number): Promise<(Uint8Array | undefined)[]> {
+    requireRange(start, end);
+    if (!Number.isSafeInteger(level) || level < 0) throw new SakimoriError('SAKI_ERR_PROOF_RANGE', `level ${level}`);
+    const out = new Array<Uint8Array | undefined>(end - start).fill(undefined);
+    const rows = level === 0 ? this.stmt.leaves.all(start, end) : this.stmt.nodes.all(level, start, end);
+    for (const r of rows) out[r.i - start] = new Uint8Array(r.h);
+    return out;
+  }
+
+  async root(size?: number): Promise<Uint8Array> {
+    return withCodes(() => this.tree().root(size));
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    return withCodes(() => this.tree().inclusionProof(index, size));
+  }
+
+  async consistencyProof(first: number, second: number): Promise<Uint8Array[]> {
+    return withCodes(() => this.tree().consistencyProof(first, second));
+  }
+
+  async issueCheckpoint(): Promise<StoredCheckpoint> {
+    return withCodes(() => this.issueTx());
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    const row = this.stmt.latest.get();
+    return row ? this.withCosignatures(row) : undefined;
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    return this.stmt.checkpoints.all().map((r) => this.withCosignatures(r));
+  }
+
+  async addCosignature(cosignedNote: string, witnessKey: string): Promise<StoredCheckpoint> {
+    return withCodes(() => {
+      const witness = parseVerifierKey(witnessKey);
+      const cp = parseCheckpoint(openNote(cosignedNote, []).text);
+      const row = this.stmt.bySize.get(cp.size);
+      if (!row || !hashesEqual(row.root_hash, cp.rootHash)) throw new SakimoriError('SAKI_ERR_NOT_FOUND', `this log issued no checkpoint of size ${cp.size} with that root`);
+      if (witness.name === this.origin) throw new SakimoriError('SAKI_ERR_NOTE_KEY_INVALID', 'a witness key cannot bear the log origin as its name');
+      const line = extractCosignature(row.note, cosignedNote, parseVerifierKey(row.log_key), witness);
+      this.stmt.insertCosignature.run(row.id as number, witnessKey, line, this.now().getTime());
+      return this.withCosignatures(this.stmt.byId.get(row.id as number) as LogCheckpointTable);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  private appendNow(inputs: readonly LogEntryInput[]): AppendReceipt {
+    const size = this.currentSize();
+    const at = this.now();
+    const iso = at.toISOString();
+    const encoded = inputs.map((input, i) => {
+      try {
+        return encodeLogEntry(input, size + i, iso);
+      } catch (e) {
+        const err = e as Error & { issues?: readonly string[] };
+        throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${i} of the batch: ${err.message}`, { cause: e, details: { index: i, issues: err.issues ?? [] } });
+      }
+    });
+    const leafHashes = encoded.map((e) => e.leafHash);
+    const result = new MerkleTree(this.store, size).appendLeaves(leafHashes);
+    const ms = at.getTime();
+    for (const e of encoded) this.stmt.insertEntry.run(e.entry.seq, e.leafHash, e.text, ms);
+    return { firstSeq: size, size: result.size, rootHash: result.root, leafHashes };
+  }
+
+  /**
+   * Signs the current tree unless a checkpoint of this size exists. Before signing, the stored
+   * tree must still reproduce the largest root already signed: the log never signs a tree that
+   * rolls back or forks its own history, whatever happened to the database file.
+   */
+  private issueNow(): StoredCheckpoint {
+    if (!this.key.signer) throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', 'the log was opened without its signing key');
+    const size = this.currentSize();
+    const tree = new MerkleTree(this.store, size);
+    const largest = this.stmt.largest.get();
+    if (largest) {
+      if (largest.size > size) throw new SakimoriError('SAKI_ERR_LOG_CORRUPT', `a checkpoint covers ${largest.size} entries but the log holds ${size}`);
+      if (!hashesEqual(tree.root(largest.size), largest.root_hash)) {
+        throw new SakimoriError('SAKI_ERR_LOG_CORRUPT', `the stored tree no longer reproduces the signed root at size ${largest.size}`);
+      }
+    }
+    const existing = this.stmt.bySize.get(size);
+    const rootHash = tree.root(size);
+    if (existing) {
+      if (!hashesEqual(existing.root_hash, rootHash)) throw new SakimoriError('SAKI_ERR_LOG_CORRUPT', `the checkpoint of size ${size} has another root`);
+      return this.withCosignatures(existing);
+    }
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, rootHash, extensions: [] }), [this.key.signer]);
+    const id = Number(this.stmt.insertCheckpoint.run(size, rootHash, note, this.key.verifierKey, this.now().getTime()).lastInsertRowid);
+    return this.withCosignatures(this.stmt.byId.get(id) as LogCheckpointTable);
+  }
+
+  private withCosignatures(row: LogCheckpointTable): StoredCheckpoint {
+    const cosigs = this.stmt.cosignatures.all(row.id as number);
+    return {
+      id: row.id as number,
+      size: row.size,
+      rootHash: new Uint8Array(row.root_hash),
+      note: row.note + cosigs.map((c) => c.signature).join(''),
+      logKey: row.log_key,
+      witnessKeys: cosigs.map((c) => c.witness_key),
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  private currentSize(): number {
+    const max = this.stmt.maxSeq.get();
+    return max === null || max === undefined ? 0 : max + 1;
+  }
+
+  private tree(): MerkleTree {
+    return new MerkleTree(this.store, this.currentSize());
+  }
+}
+
+function prepareStatements(raw: BetterSqlite3.Database) {
+  return {
+    maxSeq: raw.prepare<[], number | null>('SELECT max(seq) FROM log_entries').pluck(),
+    insertEntry: raw.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES (?, ?, ?, ?)'),
+    entries: raw.prepare<[number, number], LogEntryTable>('SELECT seq, leaf_hash, entry, appended_at FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq'),
+    leaves: raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?'),
+    nodes: raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?'),
+    checkpoints: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY id'),
+    latest: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY id DESC LIMIT 1'),
+    largest: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY size DESC, id LIMIT 1'),
+    bySize: raw.prepare<[number], LogCheckpointTable>('SELECT * FROM log_checkpoints WHERE size = ? ORDER BY id LIMIT 1'),
+    byId: raw.prepare<[number], LogCheckpointTable>('SELECT * FROM log_checkpoints WHERE id = ?'),
+    insertCheckpoint: raw.prepare<[number, Uint8Array, string, string, number]>(
+      'INSERT INTO log_checkpoints (size, root_hash, note, log_key, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    cosignatures: raw.prepare<[number], { witness_key: string; signature: string }>(
+      'SELECT witness_key, signature FROM log_cosignatures WHERE checkpoint_id = ? ORDER BY created_at, rowid',
+    ),
+    insertCosignature: raw.prepare<[number, string, string, number]>(
+      'INSERT OR IGNORE INTO log_cosignatures (checkpoint_id, witness_key, signature, created_at) VALUES (?, ?, ?, ?)',
+    ),
+  };
+}
+
+function requireRange(start: number, end: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new SakimoriError('SAKI_ERR_PROOF_RANGE', `[${start}, ${end}) is not a range of sequence numbers`);
+  }
+}

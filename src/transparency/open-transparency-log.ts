@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SakimoriError } from '../core/errors.js';
+import { openSqlite } from '../storage/sqlite/sqlite-database.js';
+import { SqliteTransparencyLog } from '../storage/sqlite/sqlite-transparency-log.js';
+import { LOG_KEY_FILE, loadOrCreateLogKey, readKeyFile } from './log-key.js';
+import type { TransparencyLog } from './transparency-log.js';
+
+export interface OpenLogOptions {
+  /** Checkpoint origin used if the key is created now; if the key exists it must match. */
+  origin?: string;
+  /**
+   * Open an existing log without creating or requiring its signing key (audit export): the
+   * log can then be read but not checkpointed.
+   */
+  withoutKey?: boolean;
+  now?: () => Date;
+}
+
+/** The transparency log of a data directory: the embedded database plus the key file beside it. */
+export function openTransparencyLog(dataDir: string, options: OpenLogOptions = {}): TransparencyLog {
+  if (options.withoutKey) {
+    if (!existsSync(join(dataDir, 'sakimori.db'))) throw new SakimoriError('SAKI_ERR_STORAGE', `no database in ${dataDir}`);
+    const keyPath = join(dataDir, LOG_KEY_FILE);
+    const handle = openSqlite(dataDir);
+    if (existsSync(keyPath)) return new SqliteTransparencyLog(handle, readKeyFile(keyPath), options.now);
+    const origin = (handle.raw.prepare('SELECT note FROM log_checkpoints ORDER BY id LIMIT 1').pluck().get() as string | undefined)?.split('\n')[0] ?? 'unknown';
+    return new SqliteTransparencyLog(handle, { origin }, options.now);
+  }
+  const key = loadOrCreateLogKey(dataDir, { origin: options.origin });
+  return new SqliteTransparencyLog(openSqlite(dataDir), key, options.now);
+}
