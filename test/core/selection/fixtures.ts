@@ -4,6 +4,7 @@ import { emptyFlowRecord, type FlowRecord } from '../../../src/core/flow/flow-re
 import { signApproval, type Approval, type ApprovalBody } from '../../../src/core/selection/approval.js';
 import type { ClassifiedFlow } from '../../../src/core/selection/classified-flow.js';
 import { criteriaHash } from '../../../src/core/selection/criteria.js';
+import { parseCidr } from '../../../src/core/selection/address-text.js';
 
 export interface TestKey {
   keyId: string;
@@ -70,4 +71,56 @@ export function flow(over: Partial<FlowRecord>, cls: Partial<Omit<ClassifiedFlow
     dstDomestic: true,
     ...cls,
   };
+}
+
+function hex4(n: number): string {
+  return (n & 0xffff).toString(16);
+}
+
+/** Random CIDRs: overlapping IPv4 /8–/32 in a few /8s, IPv6 /16–/128 under 2001:db8::/29-ish space. */
+export function randomCidrs(r: () => number, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (r() < 0.75) {
+      const prefix = 8 + Math.floor(r() * 25);
+      const top = [10, 172, 203, 45][Math.floor(r() * 4)];
+      const addr = ((top << 24) | Math.floor(r() * 0x1000000)) >>> 0;
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      out.push(`${v4Text((addr & mask) >>> 0)}/${prefix}`);
+    } else {
+      const prefix = 16 + Math.floor(r() * 113);
+      const g = [0x2001, 0x0db8 + Math.floor(r() * 2), Math.floor(r() * 4), Math.floor(r() * 65536), 0, 0, 0, Math.floor(r() * 65536)];
+      const bits: number[] = [];
+      for (let k = 0; k < 8; k++) for (let b = 15; b >= 0; b--) bits.push((g[k] >> b) & 1);
+      for (let b = prefix; b < 128; b++) bits[b] = 0;
+      const groups = Array.from({ length: 8 }, (_, k) => bits.slice(16 * k, 16 * k + 16).reduce((a, x) => a * 2 + x, 0));
+      out.push(`${groups.map(hex4).join(':')}/${prefix}`);
+    }
+  }
+  return out;
+}
+
+/** A random address, often inside one of the CIDRs (so matches are frequent). */
+export function randomAddress(r: () => number, cidrs: string[], v6: boolean): string {
+  if (cidrs.length > 0 && r() < 0.6) {
+    const c = parseCidr(cidrs[Math.floor(r() * cidrs.length)])!;
+    if (c.family === 4) {
+      const span = 2 ** (32 - c.prefix);
+      return v4Text((c.words[3] + Math.floor(r() * span)) >>> 0);
+    }
+    const w = [...c.words];
+    const hostBits = 128 - c.prefix;
+    w[3] = (w[3] | (Math.floor(r() * 2 ** Math.min(32, hostBits)) >>> 0)) >>> 0;
+    return Array.from({ length: 8 }, (_, k) => hex4(k % 2 === 0 ? w[k >> 1] >>> 16 : w[k >> 1])).join(':');
+  }
+  if (v6) return `2001:db8:${hex4(Math.floor(r() * 4))}::${hex4(Math.floor(r() * 65536))}`;
+  return v4Text((([10, 172, 203, 45, 8][Math.floor(r() * 5)] << 24) | Math.floor(r() * 0x1000000)) >>> 0);
+}
+
+
+/** A stable per-address "domestic" verdict for random tests (the classifier is consistent per address). */
+export function isDomesticForTest(addr: string): boolean {
+  let h = 0;
+  for (let i = 0; i < addr.length; i++) h = (h * 31 + addr.charCodeAt(i)) >>> 0;
+  return h % 5 < 2;
 }
