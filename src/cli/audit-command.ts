@@ -118,7 +118,8 @@ async function verifyCommand(argv: string[]): Promise<number> {
     w(`checkpoints  ${report.checkpoints.length} valid`);
     if (report.latest) {
       const l = report.latest;
-      w(`latest       ${l.label}: size ${l.size}, root ${Buffer.from(l.rootHash).toString('base64')}, cosigned by ${l.cosigners.join(', ') || 'no witness'}`);
+      w(`latest       ${l.label}: size ${l.size}, root ${Buffer.from(l.rootHash).toString('base64')}, cosigned by ${l.cosigners.join(', ') || 'no trusted witness'}`);
+      if (l.unknownCosigners.length > 0) w(`             also cosigned by keys not given (unverified): ${l.unknownCosigners.join(', ')}`);
     }
     w(`time         ${seconds.toFixed(2)} s`);
   }
@@ -138,7 +139,7 @@ function describe(p: VerifyProblem): string {
 }
 
 function checkpointJson(c: VerifiedCheckpoint) {
-  return { label: c.label, size: c.size, rootHash: Buffer.from(c.rootHash).toString('base64'), cosigners: c.cosigners };
+  return { label: c.label, size: c.size, rootHash: Buffer.from(c.rootHash).toString('base64'), cosigners: c.cosigners, unknownCosigners: c.unknownCosigners };
 }
 
 async function checkpointCommand(argv: string[]): Promise<number> {

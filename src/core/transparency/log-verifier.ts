@@ -22,7 +22,7 @@ export type ProblemKind =
   | 'checkpoint-malformed'
   /** A signature by a trusted key does not verify, or the log's own signature is absent. */
   | 'checkpoint-signature'
-  /** A signature line by a key the verifier was not told to trust. */
+  /** Signed as the log (the origin's name) by a key the verifier was not told to trust, or by unknown keys only. */
   | 'checkpoint-unknown-key'
   /** Two validly signed checkpoints of one size with different roots (a split view). */
   | 'fork'
@@ -65,6 +65,8 @@ export interface VerifiedCheckpoint {
   rootHash: Uint8Array;
   /** Names of trusted keys other than the log's whose cosignatures verified. */
   cosigners: readonly string[];
+  /** Cosignatures by keys the verifier was not given (name+key ID): present, but proving nothing. */
+  unknownCosigners: readonly string[];
 }
 
 export interface VerifyReport {
@@ -184,23 +186,29 @@ export class LogVerifier {
     const { logKeys, witnessKeys, origin } = this.options;
     let checkpoint: Checkpoint;
     let cosigners: string[];
+    let unknownCosigners: string[] = [];
     try {
       const note = openNote(c.note, [...logKeys, ...witnessKeys]);
-      const unknown = note.unknown[0];
-      if (unknown) {
-        this.checkpointProblem({ kind: 'checkpoint-unknown-key', checkpoint: c.label, message: `${c.label}: signed by unknown key ${unknown.name}+${hex32(unknown.keyId)}` });
-        return;
-      }
       const invalid = note.invalid[0];
       if (invalid) {
         this.checkpointProblem({ kind: 'checkpoint-signature', checkpoint: c.label, message: `${c.label}: signature by ${invalid.name}+${hex32(invalid.keyId)} does not verify` });
         return;
       }
+      // A key bearing the log's name that the verifier does not hold is someone signing as the log.
+      // Unknown keys under other names are cosigners this verifier does not know: signed-note says
+      // to ignore them, and the report lists them.
       const isLogKey = (s: { name: string; keyId: number }) => logKeys.some((k) => k.name === s.name && k.keyId === s.keyId);
-      if (!note.verified.some(isLogKey)) {
-        this.checkpointProblem({ kind: 'checkpoint-signature', checkpoint: c.label, message: `${c.label}: carries no signature by the log's key` });
+      const impostor = note.unknown.find((s) => s.name === origin);
+      if (impostor || !note.verified.some(isLogKey)) {
+        const unknown = impostor ?? note.unknown[0];
+        this.checkpointProblem(
+          unknown
+            ? { kind: 'checkpoint-unknown-key', checkpoint: c.label, message: `${c.label}: signed by unknown key ${unknown.name}+${hex32(unknown.keyId)}` }
+            : { kind: 'checkpoint-signature', checkpoint: c.label, message: `${c.label}: carries no signature by the log's key` },
+        );
         return;
       }
+      unknownCosigners = note.unknown.map((s) => `${s.name}+${hex32(s.keyId)}`);
       checkpoint = parseCheckpoint(note.text);
       cosigners = note.verified.filter((s) => !isLogKey(s)).map((s) => s.name);
     } catch (e) {
@@ -212,7 +220,7 @@ export class LogVerifier {
       this.checkpointProblem({ kind: 'checkpoint-malformed', checkpoint: c.label, message: `${c.label}: origin "${checkpoint.origin}" is not this log's "${origin}"` });
       return;
     }
-    this.valid.push({ label: c.label, size: checkpoint.size, rootHash: checkpoint.rootHash, cosigners });
+    this.valid.push({ label: c.label, size: checkpoint.size, rootHash: checkpoint.rootHash, cosigners, unknownCosigners });
   }
 
   /** tlog-checkpoint: one log, one tree per size. Two signed roots for one size prove a split view. */
