@@ -15,7 +15,7 @@ test('canonical JSON follows RFC 8785: sorted members by UTF-16 units, ES number
     '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
   );
   // RFC 8785 §3.2.2.3 number samples.
-  assert.equal(canonicalJson([333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, 1e-7, -0, 9007199254740991]), '[333333333.3333333,1e+30,4.5,0.002,0.000001,1e-7,0,9007199254740991]');
+  assert.equal(canonicalJson([Number('333333333.33333329'), 1e30, 4.5, 2e-3, 0.000001, 1e-7, -0, 9007199254740991]), '[333333333.3333333,1e+30,4.5,0.002,0.000001,1e-7,0,9007199254740991]');
   assert.equal(canonicalJson({ b: [true, null, 'x\n"y"'], a: { d: 1, c: 2 } }), '{"a":{"c":2,"d":1},"b":[true,null,"x\\n\\"y\\""]}');
   assert.ok(isCanonicalJson('{"a":1,"b":2}'));
   assert.ok(!isCanonicalJson('{"b":2,"a":1}'));

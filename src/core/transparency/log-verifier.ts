@@ -186,7 +186,7 @@ export class LogVerifier {
     const { logKeys, witnessKeys, origin } = this.options;
     let checkpoint: Checkpoint;
     let cosigners: string[];
-    let unknownCosigners: string[] = [];
+    let unknownCosigners: string[];
     try {
       const note = openNote(c.note, [...logKeys, ...witnessKeys]);
       const invalid = note.invalid[0];
