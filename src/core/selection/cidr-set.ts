@@ -73,23 +73,36 @@ function wordsToBig(w: readonly number[]): bigint {
 const MAX128 = (1n << 128n) - 1n;
 
 export class CidrSet {
-  private readonly sets: Int32Array[];
-  private readonly v4Starts: Uint32Array;
-  private readonly v4Sets: Int32Array;
+  /** All tag lists back to back; set `id` is pool[setIndex[2*id] … + setIndex[2*id+1]). */
+  readonly pool: Int32Array;
+  readonly setIndex: Int32Array;
+  /** Interleaved [start, setId] per elementary IPv4 range: one cache line answers both. */
+  private readonly v4Ranges: Uint32Array;
   private readonly v4Top: Uint32Array;
   private readonly v6Starts: Uint32Array;
   private readonly v6Sets: Int32Array;
 
   private constructor(sets: Int32Array[], v4: Sweep<number>, v6: Sweep<bigint>) {
-    this.sets = sets;
-    this.v4Starts = Uint32Array.from(v4.starts);
-    this.v4Sets = Int32Array.from(v4.setIds);
+    this.pool = new Int32Array(sets.reduce((a, x) => a + x.length, 0));
+    this.setIndex = new Int32Array(2 * sets.length);
+    let off = 0;
+    sets.forEach((x, id) => {
+      this.pool.set(x, off);
+      this.setIndex[2 * id] = off;
+      this.setIndex[2 * id + 1] = x.length;
+      off += x.length;
+    });
+    const n = v4.starts.length;
+    this.v4Ranges = new Uint32Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      this.v4Ranges[2 * k] = v4.starts[k];
+      this.v4Ranges[2 * k + 1] = v4.setIds[k];
+    }
     this.v4Top = new Uint32Array(65537);
     let seg = 0;
-    const n = this.v4Starts.length;
     for (let h = 0; h < 65536; h++) {
       const base = h * 65536;
-      while (seg + 1 < n && this.v4Starts[seg + 1] <= base) seg++;
+      while (seg + 1 < n && v4.starts[seg + 1] <= base) seg++;
       this.v4Top[h] = seg;
     }
     this.v4Top[65536] = n - 1;
@@ -136,32 +149,38 @@ export class CidrSet {
 
   /** Number of elementary ranges (both families): a size measure for benchmarks and tests. */
   get rangeCount(): number {
-    return this.v4Starts.length + this.v6Sets.length;
+    return this.v4Ranges.length / 2 + this.v6Sets.length;
   }
 
   /** Sorted tags covering the textual address; an empty array when none or when it is not an address. */
   lookup(address: string): Int32Array {
+    const id = this.lookupId(address);
+    return id === 0 ? EMPTY : this.pool.subarray(this.setIndex[2 * id], this.setIndex[2 * id] + this.setIndex[2 * id + 1]);
+  }
+
+  /** Id of the tag set covering the address (0 = no tag); the hot path reads pool/setIndex itself. */
+  lookupId(address: string): number {
     const v4 = parseIPv4(address);
     if (v4 >= 0) return this.lookupV4(v4);
-    if (!parseIPv6(address, scratch)) return EMPTY;
+    if (!parseIPv6(address, scratch)) return 0;
     if (scratch[0] === 0 && scratch[1] === 0 && scratch[2] === 0xffff) return this.lookupV4(scratch[3]);
     return this.lookupV6(scratch[0], scratch[1], scratch[2], scratch[3]);
   }
 
-  lookupV4(a: number): Int32Array {
-    const starts = this.v4Starts;
+  lookupV4(a: number): number {
+    const r = this.v4Ranges;
     const h = a >>> 16;
     let lo = this.v4Top[h];
     let hi = this.v4Top[h + 1];
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= a) lo = mid;
+      if (r[2 * mid] <= a) lo = mid;
       else hi = mid - 1;
     }
-    return this.sets[this.v4Sets[lo]];
+    return r[2 * lo + 1];
   }
 
-  lookupV6(w0: number, w1: number, w2: number, w3: number): Int32Array {
+  lookupV6(w0: number, w1: number, w2: number, w3: number): number {
     const s = this.v6Starts;
     let lo = 0;
     let hi = this.v6Sets.length - 1;
@@ -173,6 +192,6 @@ export class CidrSet {
       if (le) lo = mid;
       else hi = mid - 1;
     }
-    return this.sets[this.v6Sets[lo]];
+    return this.v6Sets[lo];
   }
 }

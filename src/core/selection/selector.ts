@@ -140,6 +140,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     };
   });
   const cidrs = CidrSet.compile(tagged);
+  const pool = cidrs.pool;
+  const setIndex = cidrs.setIndex;
 
   // Candidate generation: each criterion is reached through one indexed condition (its "key"),
   // CIDRs first, then ports; the rest are checked for every flow. The full AND check follows.
@@ -193,6 +195,18 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       if (!(score >= c.behaviour.minScore)) return false;
     }
     return true;
+  }
+
+  function addCandidates(list: Int32Array | null, nc: number): number {
+    if (list === null) return nc;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      if (candMark[i] !== epoch) {
+        candMark[i] = epoch;
+        cand[nc++] = i;
+      }
+    }
+    return nc;
   }
 
   function minimize(f: ClassifiedFlow, ids: string[]): SelectedRecord {
@@ -252,47 +266,57 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         epoch = 1;
       }
       let nc = 0;
-      const sTags = cidrs.lookup(r.src);
-      for (let k = 0; k < sTags.length; k++) {
-        const tag = sTags[k];
-        const i = (tag / 3) | 0;
-        const kind = tag - i * 3;
-        if (kind === KIND_SRC) srcMark[i] = epoch;
-        else if (kind === KIND_ANY) anyMark[i] = epoch;
-        else continue;
-        if ((key[i] === KEY_SRC || key[i] === KEY_ANY) && candMark[i] !== epoch) {
-          candMark[i] = epoch;
-          cand[nc++] = i;
-        }
-      }
-      const dTags = cidrs.lookup(r.dst);
-      for (let k = 0; k < dTags.length; k++) {
-        const tag = dTags[k];
-        const i = (tag / 3) | 0;
-        const kind = tag - i * 3;
-        if (kind === KIND_DST) dstMark[i] = epoch;
-        else if (kind === KIND_ANY) anyMark[i] = epoch;
-        else continue;
-        if ((key[i] === KEY_DST || key[i] === KEY_ANY) && candMark[i] !== epoch) {
-          candMark[i] = epoch;
-          cand[nc++] = i;
-        }
-      }
-      const lists = [dportTable[r.dstPort], sportTable[r.srcPort], portAnyTable[r.srcPort], portAnyTable[r.dstPort], unindexed];
-      for (let l = 0; l < 5; l++) {
-        const list = lists[l];
-        if (!list) continue;
-        for (let k = 0; k < list.length; k++) {
-          const i = list[k];
-          if (candMark[i] !== epoch) {
+      const sSet = cidrs.lookupId(r.src);
+      if (sSet !== 0) {
+        const from = setIndex[2 * sSet];
+        const to = from + setIndex[2 * sSet + 1];
+        for (let k = from; k < to; k++) {
+          const tag = pool[k];
+          const i = (tag / 3) | 0;
+          const kind = tag - i * 3;
+          if (kind === KIND_SRC) srcMark[i] = epoch;
+          else if (kind === KIND_ANY) anyMark[i] = epoch;
+          else continue;
+          if ((key[i] === KEY_SRC || key[i] === KEY_ANY) && candMark[i] !== epoch) {
             candMark[i] = epoch;
             cand[nc++] = i;
           }
         }
       }
+      const dSet = cidrs.lookupId(r.dst);
+      if (dSet !== 0) {
+        const from = setIndex[2 * dSet];
+        const to = from + setIndex[2 * dSet + 1];
+        for (let k = from; k < to; k++) {
+          const tag = pool[k];
+          const i = (tag / 3) | 0;
+          const kind = tag - i * 3;
+          if (kind === KIND_DST) dstMark[i] = epoch;
+          else if (kind === KIND_ANY) anyMark[i] = epoch;
+          else continue;
+          if ((key[i] === KEY_DST || key[i] === KEY_ANY) && candMark[i] !== epoch) {
+            candMark[i] = epoch;
+            cand[nc++] = i;
+          }
+        }
+      }
+      nc = addCandidates(dportTable[r.dstPort], nc);
+      nc = addCandidates(sportTable[r.srcPort], nc);
+      nc = addCandidates(portAnyTable[r.srcPort], nc);
+      nc = addCandidates(portAnyTable[r.dstPort], nc);
+      nc = addCandidates(unindexed, nc);
       if (nc === 0) continue;
       let ids: string[] | null = null;
-      if (nc > 1) cand.subarray(0, nc).sort();
+      // Document order for the ids; candidate lists are short, insertion sort allocates nothing.
+      for (let k = 1; k < nc; k++) {
+        const v = cand[k];
+        let j = k - 1;
+        while (j >= 0 && cand[j] > v) {
+          cand[j + 1] = cand[j];
+          j--;
+        }
+        cand[j + 1] = v;
+      }
       for (let k = 0; k < nc; k++) {
         const i = cand[k];
         if (check(crit[i], f, r, i, behaviour)) {
