@@ -44,6 +44,19 @@ function hexValue(c: number): number {
 
 /** RFC 4291 §2.2 text (full, "::"-compressed, trailing dotted quad) → out[0..3]. Zones refused. */
 export function parseIPv6(s: string, out: Uint32Array): boolean {
+  const ok = parseIPv6Groups(s);
+  if (ok) {
+    out[0] = ((groups[0] << 16) | groups[1]) >>> 0;
+    out[1] = ((groups[2] << 16) | groups[3]) >>> 0;
+    out[2] = ((groups[4] << 16) | groups[5]) >>> 0;
+    out[3] = ((groups[6] << 16) | groups[7]) >>> 0;
+  }
+  // The module-level scratch must not keep an address of an unselected flow.
+  groups.fill(0);
+  return ok;
+}
+
+function parseIPv6Groups(s: string): boolean {
   const n = s.length;
   if (n < 2 || n > 45) return false;
   groups.fill(0);
@@ -98,10 +111,6 @@ export function parseIPv6(s: string, out: Uint32Array): boolean {
       groups[gap + tail - k] = 0;
     }
   }
-  out[0] = ((groups[0] << 16) | groups[1]) >>> 0;
-  out[1] = ((groups[2] << 16) | groups[3]) >>> 0;
-  out[2] = ((groups[4] << 16) | groups[5]) >>> 0;
-  out[3] = ((groups[6] << 16) | groups[7]) >>> 0;
   return true;
 }
 

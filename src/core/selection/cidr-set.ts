@@ -162,9 +162,16 @@ export class CidrSet {
   lookupId(address: string): number {
     const v4 = parseIPv4(address);
     if (v4 >= 0) return this.lookupV4(v4);
-    if (!parseIPv6(address, scratch)) return 0;
-    if (scratch[0] === 0 && scratch[1] === 0 && scratch[2] === 0xffff) return this.lookupV4(scratch[3]);
-    return this.lookupV6(scratch[0], scratch[1], scratch[2], scratch[3]);
+    let id = 0;
+    if (parseIPv6(address, scratch)) {
+      id =
+        scratch[0] === 0 && scratch[1] === 0 && scratch[2] === 0xffff
+          ? this.lookupV4(scratch[3])
+          : this.lookupV6(scratch[0], scratch[1], scratch[2], scratch[3]);
+    }
+    // No address of an unselected flow may outlive the call, not even in a scratch buffer.
+    scratch.fill(0);
+    return id;
   }
 
   lookupV4(a: number): number {
