@@ -209,30 +209,41 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     return nc;
   }
 
-  function minimize(f: ClassifiedFlow, ids: string[]): SelectedRecord {
-    const r = f.record;
-    const out: Record<string, unknown> = {};
-    for (const field of fields) {
-      switch (field) {
-        case 'src':
-          out.src = f.srcDomestic && needsPseudonym ? pseudonymizer!.pseudonym(r.src) : r.src;
-          break;
-        case 'dst':
-          out.dst = f.dstDomestic && needsPseudonym ? pseudonymizer!.pseudonym(r.dst) : r.dst;
-          break;
-        case 'direction':
-        case 'srcCountry':
-        case 'dstCountry':
-          out[field] = f[field];
-          break;
-        default:
-          out[field] = r[field];
-      }
+  // Pseudonyms of this batch's selected domestic endpoints: real traffic repeats addresses, HMAC is
+  // the costliest step of a selected flow. Cleared at the end of every batch.
+  const tokens = new Map<string, string>();
+  const token = (address: string): string => {
+    let t = tokens.get(address);
+    if (t === undefined) {
+      t = pseudonymizer!.pseudonym(address);
+      tokens.set(address, t);
     }
+    return t;
+  };
+  type Getter = (f: ClassifiedFlow) => unknown;
+  const getters: Getter[] = fields.map((field): Getter => {
+    switch (field) {
+      case 'src':
+        return needsPseudonym ? (f) => (f.srcDomestic ? token(f.record.src) : f.record.src) : (f) => f.record.src;
+      case 'dst':
+        return needsPseudonym ? (f) => (f.dstDomestic ? token(f.record.dst) : f.record.dst) : (f) => f.record.dst;
+      case 'direction':
+      case 'srcCountry':
+      case 'dstCountry':
+        return (f) => f[field];
+      default:
+        return (f) => f.record[field];
+    }
+  });
+
+  function minimize(f: ClassifiedFlow, ids: string[]): SelectedRecord {
+    const out: Record<string, unknown> = {};
+    for (let k = 0; k < fields.length; k++) out[fields[k]] = getters[k](f);
     return { criteria: ids, fields: out as OutputRecord };
   }
 
   function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
+    tokens.clear();
     const perCount = new Float64Array(n);
     const selected: SelectedRecord[] = [];
     let domesticDomestic = 0;
@@ -326,6 +337,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       }
       if (ids) selected.push(minimize(f, ids));
     }
+    tokens.clear();
     const perCriterion: Record<string, number> = {};
     crit.forEach((c, i) => (perCriterion[c.id] = perCount[i]));
     return {
