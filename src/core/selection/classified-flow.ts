@@ -12,4 +12,11 @@ export interface ClassifiedFlow {
   dstCountry: string;
   srcDomestic: boolean;
   dstDomestic: boolean;
+  /**
+   * Optional: the IPv4 addresses as unsigned 32-bit numbers when the classifier already parsed them
+   * (-1 or absent for IPv6 / not parsed). Must equal the parse of record.src / record.dst; saves
+   * re-parsing text on the selection hot path.
+   */
+  srcV4?: number;
+  dstV4?: number;
 }

@@ -277,7 +277,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         epoch = 1;
       }
       let nc = 0;
-      const sSet = cidrs.lookupId(r.src);
+      const sv4 = f.srcV4;
+      const sSet = sv4 !== undefined && sv4 >= 0 ? cidrs.lookupV4(sv4) : cidrs.lookupId(r.src);
       if (sSet !== 0) {
         const from = setIndex[2 * sSet];
         const to = from + setIndex[2 * sSet + 1];
@@ -294,7 +295,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
           }
         }
       }
-      const dSet = cidrs.lookupId(r.dst);
+      const dv4 = f.dstV4;
+      const dSet = dv4 !== undefined && dv4 >= 0 ? cidrs.lookupV4(dv4) : cidrs.lookupId(r.dst);
       if (dSet !== 0) {
         const from = setIndex[2 * dSet];
         const to = from + setIndex[2 * dSet + 1];

@@ -287,3 +287,13 @@ test('attestation is a plain object of counts, never records', () => {
   });
   assert.doesNotMatch(JSON.stringify(att), /133\.|8\.8\.8\.8/);
 });
+
+test('pre-parsed srcV4/dstV4 from the classifier give the same selection as text', () => {
+  const r = rng(21);
+  const { doc, cidrs } = randomDoc(r, 25);
+  const sel = compileSelector(doc, approve(doc));
+  const batch = randomBatch(r, cidrs, 3000);
+  const toNum = (a: string) => (a.includes(':') ? -1 : a.split('.').reduce((x, o) => x * 256 + Number(o), 0));
+  const numeric = batch.map((f) => ({ ...f, srcV4: toNum(f.record.src), dstV4: toNum(f.record.dst) }));
+  assert.deepEqual(sel.select(numeric, NOW, score), sel.select(batch, NOW, score));
+});
