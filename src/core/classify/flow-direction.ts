@@ -1,0 +1,193 @@
+/**
+ * Direction of a flow under the Act: 外外 foreign→foreign (ch. 4, Art. 17–18), 外内/内外
+ * foreign↔domestic (ch. 6, Art. 32–33), 内内 domestic→domestic (never acquired).
+ *
+ * The conservative rule (docs/reference/classification.md): an endpoint is foreign only when the
+ * data positively places it in a non-domestic country. Unparsable, unallocated, unlocatable and
+ * (by default) local special-purpose addresses are 'unknown', and a flow with an unknown side is
+ * never acquirable, because an unknown endpoint may well be domestic and 内内 must never be acquired.
+ */
+import type { FlowRecord } from '../flow/flow-record.js';
+import type { ClassificationConfig } from './classification-config.js';
+import { UNKNOWN_COUNTRY, type GeoDatabase } from './geo-database.js';
+import { parseAddress } from './ip-text.js';
+import { embeddedIPv4, specialOfIPv4, specialOfIPv6, type SpecialRange } from './special-addresses.js';
+
+export type EndpointSide = 'domestic' | 'foreign' | 'unknown';
+export type FlowDirection = `${EndpointSide}-${EndpointSide}`;
+
+/** Country value of a special-purpose address (its special range id is reported beside it). */
+export const SPECIAL_COUNTRY = 'special';
+
+const DOMESTIC = 0;
+const FOREIGN = 1;
+const UNKNOWN = 2;
+const SIDES: readonly EndpointSide[] = ['domestic', 'foreign', 'unknown'];
+
+/** All nine directions, src side major. */
+export const FLOW_DIRECTIONS: readonly FlowDirection[] = Object.freeze(SIDES.flatMap((s) => SIDES.map((d) => `${s}-${d}` as FlowDirection)));
+
+/** The Act's terms; every direction with an unknown side is 不明. */
+export const DIRECTION_LABELS_JA: Readonly<Record<FlowDirection, string>> = Object.freeze({
+  'foreign-foreign': '外外',
+  'foreign-domestic': '外内',
+  'domestic-foreign': '内外',
+  'domestic-domestic': '内内',
+  'foreign-unknown': '不明',
+  'unknown-foreign': '不明',
+  'domestic-unknown': '不明',
+  'unknown-domestic': '不明',
+  'unknown-unknown': '不明',
+});
+
+/**
+ * Whether a flow of this direction may be acquired at all (ch. 4 or ch. 6, each still only under
+ * an approval and its criteria). 内内 and anything with an unknown side are counted, never acquired.
+ */
+export function isAcquirable(direction: FlowDirection): boolean {
+  return direction === 'foreign-foreign' || direction === 'foreign-domestic' || direction === 'domestic-foreign';
+}
+
+export interface FlowClassification {
+  direction: FlowDirection;
+  /** ISO 3166-1 alpha-2 from the data, SPECIAL_COUNTRY, or UNKNOWN_COUNTRY. */
+  srcCountry: string;
+  dstCountry: string;
+  /** The record's AS when exported (non-zero), else the origin AS from the data; 0 when neither. */
+  srcAs: number;
+  dstAs: number;
+  /** Special-range id (special-addresses.ts) when the endpoint is special-purpose. */
+  srcSpecial: string | undefined;
+  dstSpecial: string | undefined;
+}
+
+export interface AddressClassification {
+  side: EndpointSide;
+  country: string;
+  /** Origin AS from the data; 0 when none. */
+  as: number;
+  special: SpecialRange | undefined;
+}
+
+/**
+ * Classifier bound to one database and one configuration (the side of every country index is
+ * precomputed). Single-threaded and allocation-free per flow when given an `out` object.
+ */
+export class FlowClassifier {
+  readonly geo: GeoDatabase;
+  readonly config: ClassificationConfig;
+  readonly #sides: Uint8Array;
+  readonly #localSide: number;
+  readonly #words = new Uint32Array(4);
+  // Result registers of #resolve().
+  #country = UNKNOWN_COUNTRY;
+  #special: SpecialRange | undefined = undefined;
+  #as = 0;
+
+  constructor(geo: GeoDatabase, config: ClassificationConfig) {
+    this.geo = geo;
+    this.config = config;
+    const sides = new Uint8Array(geo.countryCount);
+    sides[0] = UNKNOWN;
+    for (let i = 1; i < sides.length; i++) sides[i] = config.domestic.has(geo.countryCode(i)) ? DOMESTIC : FOREIGN;
+    this.#sides = sides;
+    this.#localSide = config.specialAddresses === 'domestic' ? DOMESTIC : UNKNOWN;
+  }
+
+  #specialSide(special: SpecialRange): number {
+    this.#special = special;
+    this.#country = SPECIAL_COUNTRY;
+    return special.scope === 'local' ? this.#localSide : UNKNOWN;
+  }
+
+  /** Side of one textual address; leaves country, special range and (if wanted) origin AS in the registers. */
+  #resolve(text: string, wantAs: boolean): number {
+    this.#special = undefined;
+    this.#as = 0;
+    const w = this.#words;
+    const geo = this.geo;
+    const family = parseAddress(text, w);
+    if (family === 0) {
+      this.#country = UNKNOWN_COUNTRY;
+      return UNKNOWN;
+    }
+    let v4 = w[3];
+    if (family === 6) {
+      const w0 = w[0];
+      const w1 = w[1];
+      const w2 = w[2];
+      const w3 = w[3];
+      const special = specialOfIPv6(w0, w1, w2, w3);
+      if (special === undefined) {
+        const ci = geo.countryIndexOfIPv6(w0, w1, w2, w3);
+        this.#country = geo.countryCode(ci);
+        if (wantAs) this.#as = geo.asOfIPv6(w0, w1, w2, w3);
+        return this.#sides[ci];
+      }
+      if (special.scope !== 'embedded-ipv4') return this.#specialSide(special);
+      v4 = embeddedIPv4(special, w0, w1, w3);
+    }
+    const special = specialOfIPv4(v4);
+    if (special !== undefined) return this.#specialSide(special);
+    const ci = geo.countryIndexOfIPv4(v4);
+    this.#country = geo.countryCode(ci);
+    if (wantAs) this.#as = geo.asOfIPv4(v4);
+    return this.#sides[ci];
+  }
+
+  /** Classifies one address (lookups, the UI, tests; classify() is the hot path). */
+  classifyAddress(text: string): AddressClassification {
+    const side = this.#resolve(text, true);
+    return { side: SIDES[side], country: this.#country, as: this.#as, special: this.#special };
+  }
+
+  /**
+   * Classifies a flow record; pass `out` to reuse a result object on the hot path.
+   * Origin AS comes from the data only where the record carries none (srcAs/dstAs 0).
+   */
+  classify(record: FlowRecord, out?: FlowClassification): FlowClassification {
+    const s = this.#resolve(record.src, record.srcAs === 0);
+    const srcCountry = this.#country;
+    const srcSpecial = this.#special?.id;
+    const srcAs = record.srcAs !== 0 ? record.srcAs : this.#as;
+    const d = this.#resolve(record.dst, record.dstAs === 0);
+    const direction = FLOW_DIRECTIONS[s * 3 + d];
+    const dstAs = record.dstAs !== 0 ? record.dstAs : this.#as;
+    const dstSpecial = this.#special?.id;
+    if (out === undefined) return { direction, srcCountry, dstCountry: this.#country, srcAs, dstAs, srcSpecial, dstSpecial };
+    out.direction = direction;
+    out.srcCountry = srcCountry;
+    out.dstCountry = this.#country;
+    out.srcAs = srcAs;
+    out.dstAs = dstAs;
+    out.srcSpecial = srcSpecial;
+    out.dstSpecial = dstSpecial;
+    return out;
+  }
+}
+
+// classifyFlow()/classifyAddress() keep the last classifier: pipelines call them with one
+// (geo, config) pair for their whole life.
+let last: FlowClassifier | undefined;
+
+function classifierFor(geo: GeoDatabase, config: ClassificationConfig): FlowClassifier {
+  if (last === undefined || last.geo !== geo || last.config !== config) last = new FlowClassifier(geo, config);
+  return last;
+}
+
+/** Classifies a flow record (see FlowClassifier.classify). */
+export function classifyFlow(record: FlowRecord, geo: GeoDatabase, config: ClassificationConfig, out?: FlowClassification): FlowClassification {
+  return classifierFor(geo, config).classify(record, out);
+}
+
+/** Classifies one textual address (see FlowClassifier.classifyAddress). */
+export function classifyAddress(text: string, geo: GeoDatabase, config: ClassificationConfig): AddressClassification {
+  return classifierFor(geo, config).classifyAddress(text);
+}
+
+export type DirectionCounts = Record<FlowDirection, number>;
+
+/** Zeroed per-direction counters (内内 and unknown flows are counted, never kept). */
+export function emptyDirectionCounts(): DirectionCounts {
+  return Object.fromEntries(FLOW_DIRECTIONS.map((d) => [d, 0])) as DirectionCounts;
+}
