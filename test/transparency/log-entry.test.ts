@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, CanonicalJsonError, isCanonicalJson } from '../../src/core/transparency/canonical-json.js';
-import { decodeLogEntry, encodeLogEntry, LOG_ENTRY_TYPES, LogEntryError, MAX_ENTRY_BYTES } from '../../src/core/transparency/log-entry.js';
+import { canonicalJson, CanonicalJsonError, canonicalJsonOfValidated, isCanonicalJson } from '../../src/core/transparency/canonical-json.js';
+import { decodeLogEntry, encodeLogEntry, entryLeafHash, LOG_ENTRY_TYPES, LogEntryError, MAX_ENTRY_BYTES } from '../../src/core/transparency/log-entry.js';
 import { leafHash } from '../../src/core/transparency/merkle-hash.js';
 import { sampleEntry } from './sample-entries.js';
 
@@ -21,6 +21,26 @@ test('canonical JSON follows RFC 8785: sorted members by UTF-16 units, ES number
   assert.ok(!isCanonicalJson('{"b":2,"a":1}'));
   assert.ok(!isCanonicalJson('{"a": 1}'));
   assert.ok(!isCanonicalJson('{"a":1.0}'));
+});
+
+test('the fast path for validated values gives the same text, array-index and __proto__ keys included', () => {
+  const values: unknown[] = [
+    { b: 1, a: [{ z: 'x', y: null }], c: { '10': 1, '9': 2, '01': 3, x: true } },
+    JSON.parse('{"__proto__":{"b":1,"a":2},"k":"\u00e9\ud83d\ude00"}'),
+    { perCriterion: { 'c2-list': 3, '7': 1, beacon: 0 }, n: -0, f: 0.1 },
+    [],
+    'plain',
+    { a: undefined, b: 2 },
+  ];
+  for (const v of values) assert.equal(canonicalJsonOfValidated(v), canonicalJson(v, { omitUndefined: true }), JSON.stringify(v));
+  for (let i = 0; i < 14; i++) {
+    const { entry, text } = encodeLogEntry(sampleEntry(i), i, NOW);
+    assert.equal(text, canonicalJson(entry));
+  }
+});
+
+test('the one-shot entry leaf hash is RFC 9162 MTH({d}) of the UTF-8 bytes', () => {
+  for (const t of ['', '{}', 'サイバー通信情報監理委員会', '{"a":"\u0000"}']) assert.deepEqual(entryLeafHash(t), leafHash(Buffer.from(t, 'utf8')));
 });
 
 test('canonical JSON refuses what is not JSON data instead of dropping it', () => {

@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSakimoriError } from '../../src/core/errors.js';
+import { scheduleCheckpoints } from '../../src/transparency/checkpoint-scheduler.js';
 import { LOG_KEY_FILE, loadOrCreateLogKey } from '../../src/transparency/log-key.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
 import { transparencyLogContract } from './transparency-log.case.js';
@@ -63,5 +64,21 @@ test('issuing a checkpoint over a tree that no longer reproduces the last signed
   await reopened.append(sampleEntries(1, 8));
   await assert.rejects(reopened.issueCheckpoint(), code('SAKI_ERR_LOG_CORRUPT'));
   await reopened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('scheduled checkpoints follow the log as it grows and stop when asked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-tsched-'));
+  const log = openTransparencyLog(dir, { origin: 'test.example/log' });
+  const issued: number[] = [];
+  const stop = scheduleCheckpoints(log, 20, { onIssued: (cp) => issued.push(cp.size), onError: (e) => assert.fail(String(e)) });
+  await log.append(sampleEntries(3));
+  await new Promise((r) => setTimeout(r, 120));
+  await log.append(sampleEntries(2, 3));
+  await new Promise((r) => setTimeout(r, 120));
+  stop();
+  assert.deepEqual(issued, [3, 5]);
+  assert.deepEqual((await log.checkpoints()).map((c) => c.size), [3, 5]);
+  await log.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,6 @@
+import { hash } from 'node:crypto';
 import { z } from 'zod';
-import { leafHash } from './merkle-hash.js';
-import { CanonicalJsonError, canonicalJson } from './canonical-json.js';
+import { canonicalJsonOfValidated } from './canonical-json.js';
 
 /**
  * Entries of the transparency log: the evidence the commission (サイバー通信情報監理委員会,
@@ -52,8 +52,7 @@ const actor = z.strictObject({ who: id, role: token, organisation: text(200) });
  * core/selection/attestation.ts's SelectionAttestation, so the selector's attestation goes in
  * as it is (with this `type`).
  */
-const selectionAttestation = z
-  .strictObject({
+const selectionAttestation = z.strictObject({
     type: z.literal('selection-attestation'),
     /** Legal channel: 'agreement' (ch. 3), 'foreign-foreign' (Art. 17), 'foreign-domestic' (Art. 32). */
     channel: token,
@@ -82,8 +81,7 @@ const selectionAttestation = z
       .refine((c) => c.domesticDomestic + c.outOfScope <= c.erased, { message: 'domesticDomestic + outOfScope exceed erased' }),
     /** Selector build that ran, so a reviewer can tie the batch to audited code. */
     softwareVersion: id,
-  })
-  .refine((e) => e.windowStart <= e.windowEnd, { message: 'windowStart is after windowEnd' });
+  });
 
 /** Every read of selected records (Act Art. 23): who, in what role, for whom, why, what was asked, how much came back. */
 const selectedDataAccess = z.strictObject({
@@ -148,27 +146,53 @@ const configChange = z.strictObject({
   configDigest: sha256Hex,
 });
 
-export const logEntryBodySchema = z.discriminatedUnion('type', [
-  selectionAttestation,
-  selectedDataAccess,
-  approvalDecision,
-  caseTransition,
-  reportRouting,
-  keyRotation,
-  configChange,
+/** What a caller appends: the event time is optional (default: the append time). */
+const inputEnvelope = { at: timestamp.optional() };
+/** What is stored: `seq` is the entry's position, written into the leaf so a moved entry names itself. */
+const storedEnvelope = { v: z.literal(LOG_ENTRY_VERSION), seq: count, at: timestamp };
+
+function variants<S extends z.core.$ZodLooseShape>(shape: S, check?: (e: z.output<z.ZodObject<S>>) => boolean, message?: string) {
+  const input = z.strictObject({ ...shape, ...inputEnvelope });
+  const stored = z.strictObject({ ...shape, ...storedEnvelope });
+  return check ? { input: input.refine(check as never, { message }), stored: stored.refine(check as never, { message }) } : { input, stored };
+}
+
+const types = {
+  selectionAttestation: variants(selectionAttestation.shape, (e) => e.windowStart <= e.windowEnd, 'windowStart is after windowEnd'),
+  selectedDataAccess: variants(selectedDataAccess.shape),
+  approvalDecision: variants(approvalDecision.shape),
+  caseTransition: variants(caseTransition.shape),
+  reportRouting: variants(reportRouting.shape),
+  keyRotation: variants(keyRotation.shape),
+  configChange: variants(configChange.shape),
+};
+
+export const logEntryInputSchema = z.discriminatedUnion('type', [
+  types.selectionAttestation.input,
+  types.selectedDataAccess.input,
+  types.approvalDecision.input,
+  types.caseTransition.input,
+  types.reportRouting.input,
+  types.keyRotation.input,
+  types.configChange.input,
 ]);
 
-export type LogEntryBody = z.input<typeof logEntryBodySchema>;
-export type LogEntryType = LogEntryBody['type'];
-export const LOG_ENTRY_TYPES: readonly LogEntryType[] = logEntryBodySchema.options.map((o) => o.shape.type.value);
+export const logEntrySchema = z.discriminatedUnion('type', [
+  types.selectionAttestation.stored,
+  types.selectedDataAccess.stored,
+  types.approvalDecision.stored,
+  types.caseTransition.stored,
+  types.reportRouting.stored,
+  types.keyRotation.stored,
+  types.configChange.stored,
+]);
 
-/** What a caller appends: a body and optionally the event time (default: the append time). */
-export type LogEntryInput = LogEntryBody & { at?: string };
-
-/** An entry as stored: `seq` is its position in the log, written into the leaf so a moved entry names itself. */
-export type LogEntry = LogEntryBody & { v: typeof LOG_ENTRY_VERSION; seq: number; at: string };
-
-const envelope = z.strictObject({ v: z.literal(LOG_ENTRY_VERSION), seq: count, at: timestamp });
+/** What a caller appends. */
+export type LogEntryInput = z.input<typeof logEntryInputSchema>;
+/** An entry as stored in the log. */
+export type LogEntry = z.output<typeof logEntrySchema>;
+export type LogEntryType = LogEntry['type'];
+export const LOG_ENTRY_TYPES: readonly LogEntryType[] = logEntrySchema.options.map((o) => o.shape.type.value);
 
 export class LogEntryError extends Error {
   constructor(
@@ -187,20 +211,22 @@ export interface EncodedEntry {
   leafHash: Uint8Array;
 }
 
-/** Validates an input and encodes it as the entry at `seq`. */
+/** Validates an input and encodes it as the entry at `seq`; `now` is the default event time. */
 export function encodeLogEntry(input: LogEntryInput, seq: number, now: string): EncodedEntry {
-  const { at, ...body } = stripUndefined(input) as LogEntryInput;
-  const entry = { ...validBody(body), v: LOG_ENTRY_VERSION, seq, at: at ?? now } as LogEntry;
-  checkEnvelope(entry);
-  let text: string;
-  try {
-    text = canonicalJson(entry);
-  } catch (e) {
-    throw new LogEntryError(e instanceof CanonicalJsonError ? e.message : 'entry is not JSON data');
+  const r = logEntryInputSchema.safeParse(input);
+  if (!r.success) throw invalid(r.error);
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new LogEntryError(`sequence number ${seq} is not an integer in [0, 2^53)`);
+  // zod returns a fresh object: completing it in place avoids another copy on the append path.
+  const entry = r.data as Record<string, unknown>;
+  entry.v = LOG_ENTRY_VERSION;
+  entry.seq = seq;
+  if (entry.at === undefined) entry.at = now;
+  // The schema admits only well-formed strings (every pattern excludes lone surrogates) and integers.
+  const text = canonicalJsonOfValidated(entry);
+  if (text.length > MAX_ENTRY_BYTES || Buffer.byteLength(text, 'utf8') > MAX_ENTRY_BYTES) {
+    throw new LogEntryError(`entry is more than ${MAX_ENTRY_BYTES} bytes`);
   }
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > MAX_ENTRY_BYTES) throw new LogEntryError(`entry is ${bytes.length} bytes, more than ${MAX_ENTRY_BYTES}`);
-  return { entry, text, leafHash: leafHash(bytes) };
+  return { entry: entry as LogEntry, text, leafHash: entryLeafHash(text) };
 }
 
 /**
@@ -215,42 +241,26 @@ export function decodeLogEntry(text: string): LogEntry {
     throw new LogEntryError('entry is not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LogEntryError('entry is not a JSON object');
-  const { v, seq, at, ...body } = value as Record<string, unknown>;
+  const v = (value as { v?: unknown }).v;
   if (v !== LOG_ENTRY_VERSION) throw new LogEntryError(`unknown entry version ${JSON.stringify(v)}`);
-  const entry = { ...validBody(body), v, seq, at } as LogEntry;
-  checkEnvelope(entry);
-  let canonical: string;
-  try {
-    canonical = canonicalJson(value);
-  } catch (e) {
-    throw new LogEntryError(e instanceof CanonicalJsonError ? e.message : 'entry is not JSON data');
-  }
-  if (canonical !== text) throw new LogEntryError('entry is not in canonical JSON form (RFC 8785)');
-  return entry;
+  const r = logEntrySchema.safeParse(value);
+  if (!r.success) throw invalid(r.error);
+  // JSON.parse yields JSON data only, and the schema has just checked every string.
+  if (canonicalJsonOfValidated(value) !== text) throw new LogEntryError('entry is not in canonical JSON form (RFC 8785)');
+  return r.data;
 }
 
-function validBody(body: unknown): LogEntryBody {
-  const r = logEntryBodySchema.safeParse(body);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`);
-    throw new LogEntryError(`invalid log entry: ${issues.join('; ')}`, issues);
-  }
-  return r.data as LogEntryBody;
+/**
+ * RFC 9162 §2.1.1 leaf hash SHA-256(0x00 || entry) of an entry's UTF-8 text; the same value as
+ * merkle-hash.ts leafHash over the bytes, computed one-shot because appends and verification
+ * hash every entry.
+ */
+export function entryLeafHash(text: string): Uint8Array {
+  const b = hash('sha256', `\u0000${text}`, 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function checkEnvelope(entry: LogEntry): void {
-  const r = envelope.safeParse({ v: entry.v, seq: entry.seq, at: entry.at });
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new LogEntryError(`invalid log entry: ${issues.join('; ')}`, issues);
-  }
-}
-
-/** Optional members left undefined by TypeScript callers are absent, not JSON. */
-function stripUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripUndefined);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)]));
-  }
-  return value;
+function invalid(error: z.ZodError): LogEntryError {
+  const issues = error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`);
+  return new LogEntryError(`invalid log entry: ${issues.join('; ')}`, issues);
 }

@@ -1,6 +1,6 @@
 import { SignedNoteError, openNote, parseCheckpoint, type Checkpoint, type NoteVerifier } from './checkpoint.js';
 import { DenseMerkleNodeStore } from './dense-merkle-node-store.js';
-import { decodeLogEntry, LogEntryError } from './log-entry.js';
+import { decodeLogEntry, entryLeafHash, LogEntryError } from './log-entry.js';
 import { hashesEqual, leafHash, nodeHash } from './merkle-hash.js';
 import { MerkleProofError, verifyConsistency } from './merkle-proof.js';
 import { MerkleTree, type MerkleNodeStore } from './merkle-tree.js';
@@ -117,12 +117,19 @@ export class LogVerifier {
   /** The next entry's exact leaf data (one line of entries.jsonl, without its newline). */
   addEntry(data: string | Uint8Array): void {
     const seq = this.count++;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const hash = leafHash(bytes);
+    let text: string | undefined;
+    try {
+      text = typeof data === 'string' ? data : UTF8.decode(data);
+    } catch {
+      text = undefined;
+    }
+    // The leaf is the bytes as given: hashed as text only when they are the text's UTF-8.
+    const hash = text !== undefined ? entryLeafHash(text) : leafHash(data as Uint8Array);
     this.pending.push(hash);
     if (this.pending.length >= BATCH) this.flush();
     try {
-      const entry = decodeLogEntry(typeof data === 'string' ? data : decodeUtf8(data));
+      if (text === undefined) throw new LogEntryError('entry is not UTF-8');
+      const entry = decodeLogEntry(text);
       // One deleted or moved entry shifts every later position: report only where the run breaks.
       if (entry.seq !== seq && entry.seq !== this.lastSeq + 1) {
         this.entryProblem({
@@ -378,14 +385,6 @@ function compactRange(size: number): { level: number; index: number }[] {
     }
   }
   return parts;
-}
-
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    throw new LogEntryError('entry is not UTF-8');
-  }
 }
 
 function hex32(n: number): string {

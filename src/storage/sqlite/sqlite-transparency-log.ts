@@ -120,7 +120,14 @@ export class SqliteTransparencyLog implements TransparencyLog {
     const leafHashes = encoded.map((e) => e.leafHash);
     const result = new MerkleTree(this.store, size).appendLeaves(leafHashes);
     const ms = at.getTime();
-    for (const e of encoded) this.stmt.insertEntry.run(e.entry.seq, e.leafHash, e.text, ms);
+    let i = 0;
+    // Multi-row INSERTs: one native call per ROWS_PER_INSERT rows instead of one per row.
+    for (; i + ROWS_PER_INSERT <= encoded.length; i += ROWS_PER_INSERT) {
+      const args: unknown[] = [];
+      for (let k = i; k < i + ROWS_PER_INSERT; k++) args.push(encoded[k].entry.seq, encoded[k].leafHash, encoded[k].text, ms);
+      this.stmt.insertEntries.run(...args);
+    }
+    for (; i < encoded.length; i++) this.stmt.insertEntry.run(encoded[i].entry.seq, encoded[i].leafHash, encoded[i].text, ms);
     return { firstSeq: size, size: result.size, rootHash: result.root, leafHashes };
   }
 
@@ -174,10 +181,13 @@ export class SqliteTransparencyLog implements TransparencyLog {
   }
 }
 
+const ROWS_PER_INSERT = 64;
+
 function prepareStatements(raw: BetterSqlite3.Database) {
   return {
     maxSeq: raw.prepare<[], number | null>('SELECT max(seq) FROM log_entries').pluck(),
     insertEntry: raw.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES (?, ?, ?, ?)'),
+    insertEntries: raw.prepare<unknown[]>(`INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`),
     entries: raw.prepare<[number, number], LogEntryTable>('SELECT seq, leaf_hash, entry, appended_at FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq'),
     leaves: raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?'),
     nodes: raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?'),

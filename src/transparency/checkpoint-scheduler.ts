@@ -1,0 +1,34 @@
+import type { StoredCheckpoint, TransparencyLog } from './transparency-log.js';
+
+/**
+ * Issues a checkpoint every `intervalMs` while the log grows, so that witnesses and auditors
+ * always have a recent signed tree head. A tick with nothing appended signs nothing (the log
+ * returns the checkpoint it already has). Returns a function that stops the timer.
+ */
+export function scheduleCheckpoints(
+  log: TransparencyLog,
+  intervalMs: number,
+  hooks: { onIssued?: (cp: StoredCheckpoint) => void; onError: (e: unknown) => void },
+): () => void {
+  let running = false;
+  let lastSize = -1;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const size = await log.size();
+      if (size !== lastSize) {
+        const cp = await log.issueCheckpoint();
+        lastSize = cp.size;
+        hooks.onIssued?.(cp);
+      }
+    } catch (e) {
+      hooks.onError(e);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
