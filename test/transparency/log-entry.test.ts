@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { canonicalJson, CanonicalJsonError, canonicalJsonOfValidated, isCanonicalJson } from '../../src/core/transparency/canonical-json.js';
 import { decodeLogEntry, encodeLogEntry, entryLeafHash, LOG_ENTRY_TYPES, LogEntryError, MAX_ENTRY_BYTES } from '../../src/core/transparency/log-entry.js';
 import { leafHash } from '../../src/core/transparency/merkle-hash.js';
+import { selectionAttestation } from '../../src/core/selection/attestation.js';
+import { selectionAttestationEntry } from '../../src/transparency/selection-entries.js';
 import { sampleEntry } from './sample-entries.js';
 
 const NOW = '2026-11-01T09:00:00.000Z';
@@ -93,4 +95,18 @@ test('decoding refuses non-canonical text, unknown versions and unknown members'
   assert.throws(() => decodeLogEntry(canonicalJson({ ...obj, note: 'x' })), LogEntryError);
   assert.throws(() => decodeLogEntry('not json'), LogEntryError);
   assert.throws(() => decodeLogEntry('[]'), LogEntryError);
+});
+
+test("the selector's attestation goes into the log as a selection-attestation entry, counts only", () => {
+  const a = selectionAttestation({
+    selector: { channel: 'foreign-foreign', approvalId: 'APR-2026-0007', criteriaHash: 'b'.repeat(64) },
+    counts: { in: 5000, selected: 12, erased: 4988, domesticDomestic: 300, outOfScope: 40, perCriterion: { 'c2-list': 10, '2': 2 } },
+    windowStart: Date.UTC(2026, 10, 1),
+    windowEnd: Date.UTC(2026, 10, 1, 0, 1),
+    softwareVersion: '0.1.0',
+  });
+  const { entry, text } = encodeLogEntry(selectionAttestationEntry(a, { sourceId: 'carrier-a/link-3' }), 9, NOW);
+  assert.equal(entry.type, 'selection-attestation');
+  assert.equal(text, canonicalJson(JSON.parse(text)));
+  assert.match(text, /"perCriterion":\{"2":2,"c2-list":10\}/);
 });

@@ -21,7 +21,7 @@ export function sampleEntry(i: number): LogEntryInput {
     case 1:
       return { type: 'selected-data-access', actor: analyst, purpose: 'trace C&C server of IoT botnet', basisId: `APR-2026-${i}`, query: `dst_port=23 AND dst=203.0.113.${i % 250}`, resultCount: i };
     case 2:
-      return { type: 'approval-decision', approvalId: `APR-2026-${i}`, subject: 'foreign-transit-acquisition', decision: 'approved', decidedBy: commission, criteriaDigest: HASH, validFrom: '2026-11-01T00:00:00.000Z' };
+      return { type: 'approval-decision', approvalId: `APR-2026-${i}`, subject: 'foreign-transit-acquisition', decision: 'approved', decidedBy: commission, criteriaHash: HASH, validFrom: '2026-11-01T00:00:00.000Z' };
     case 3:
       return { type: 'case-transition', caseId: `NTR-${i}`, from: 'requested', to: 'authorized', actor: { who: 'cmdr-1', role: 'commander', organisation: 'NPA' } };
     case 4:

@@ -103,7 +103,7 @@ const approvalDecision = z.strictObject({
   subject: token,
   decision: z.enum(['approved', 'rejected', 'revoked', 'amended', 'notified-after-action']),
   decidedBy: actor,
-  criteriaDigest: sha256Hex.optional(),
+  criteriaHash: sha256Hex.optional(),
   validFrom: timestamp.optional(),
   validUntil: timestamp.optional(),
   reason: text(500).optional(),
