@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashesEqual, leafHash } from '../../src/core/transparency/merkle-hash.js';
@@ -65,4 +65,5 @@ test('SIGKILL during appends leaves only whole batches, complete trees, and a bu
   const v = spawnSync(process.execPath, [CLI, 'audit', 'verify', bundle, '--trusted-key', logKey], { encoding: 'utf8' });
   assert.equal(v.status, 0, v.stderr);
   assert.match(v.stdout, new RegExp(`entries      ${size} \\(0 after the latest checkpoint`));
+  rmSync(dir, { recursive: true, force: true });
 });

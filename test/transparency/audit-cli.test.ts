@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openNote, parseVerifierKey } from '../../src/core/transparency/checkpoint.js';
@@ -47,4 +47,5 @@ test('audit checkpoint, keys, keygen and cosign: the commission workflow from th
   assert.equal(cli('audit', 'export', '--data-dir', dir).status, 2);
   assert.equal(cli('audit', 'verify').status, 2);
   assert.equal(cli('audit', 'verify', join(dir, 'no-such-bundle')).status, 1);
+  rmSync(dir, { recursive: true, force: true });
 });

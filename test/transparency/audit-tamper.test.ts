@@ -3,11 +3,11 @@
  * behind its back with the sqlite3 CLI (as an insider with file access would, dropping the
  * append-only triggers first), exported and verified offline through the CLI.
  */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCheckpoint, generateNoteKey, parseSignerKey, signNote } from '../../src/core/transparency/checkpoint.js';
@@ -23,6 +23,7 @@ const BATCH = 20;
 const BATCHES = 5;
 
 let base: string;
+const made: string[] = [];
 let logKey: string;
 let witnessKey: string;
 
@@ -38,6 +39,7 @@ function sql(dir: string, statements: string): void {
 /** A fresh copy of the healthy log. */
 function copy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'saki-tamper-'));
+  made.push(dir);
   cpSync(base, dir, { recursive: true });
   return dir;
 }
@@ -65,6 +67,11 @@ describe('audit verify on a tampered database', () => {
       state = (await cosignLatest(log, { signer: parseSignerKey(w.skey), verifierKey: w.vkey, logKey }, state)).state;
     }
     await log.close();
+    made.push(base);
+  });
+
+  after(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
   });
 
   test('the untouched log verifies: exit 0', () => {
