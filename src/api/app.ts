@@ -5,6 +5,8 @@ import { relative } from 'node:path';
 import { isSakimoriError, SakimoriError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { collectorRoutes, type CollectorRouteDeps } from './routes/collector-routes.js';
+import type { TransparencyLog } from '../transparency/transparency-log.js';
+import { transparencyRoutes } from './routes/transparency-routes.js';
 
 export interface AppDeps extends CollectorRouteDeps {
   logger: Logger;
@@ -12,6 +14,8 @@ export interface AppDeps extends CollectorRouteDeps {
   /** Built web UI (web/dist); omitted in API-only tests. */
   webRoot?: string;
   version: string;
+  /** Transparency log; its read routes are mounted when present. */
+  transparency?: TransparencyLog;
 }
 
 /**
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version }));
   app.get('/metrics', (c) => c.text(deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.route('/', collectorRoutes(deps));
+  if (deps.transparency) app.route('/', transparencyRoutes({ log: deps.transparency }));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Sakimori API', version: deps.version } });
 
   app.notFound((c) => {

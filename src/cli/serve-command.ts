@@ -14,6 +14,8 @@ import { renderMetrics } from '../observability/metrics.js';
 import { FlowQueries } from '../storage/flow-store.js';
 import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { VERSION } from '../version.js';
+import { scheduleCheckpoints } from '../transparency/checkpoint-scheduler.js';
+import { openTransparencyLog } from '../transparency/open-transparency-log.js';
 
 export const SERVE_USAGE = `sakimori serve [--config FILE] [--demo] [--role carrier|cyber-office] [--data-dir DIR]
                [--http-host HOST] [--http-port N] [--netflow-port N] [--sflow-port N]
@@ -67,6 +69,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const listeners = await collector.start();
   const db = config.role === 'carrier' ? openSqlite(config.dataDir) : undefined;
   const flows = db ? new FlowQueries(db.db) : undefined;
+  const transparency = openTransparencyLog(config.dataDir);
+  const stopCheckpoints = scheduleCheckpoints(transparency, 60_000, {
+    onError: (e) => log.warn({ code: (e as { code?: string }).code }, 'transparency checkpoint failed'),
+  });
 
   let demo: DemoReplayer | undefined;
   if (config.demo.enabled) {
@@ -92,6 +98,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     metrics: () => renderMetrics(collector.status(), config.role),
     webRoot: resolve(REPO_ROOT, 'web/dist'),
     version: VERSION,
+    transparency,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
@@ -115,6 +122,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
   await collector.stop();
+  stopCheckpoints();
+  await transparency.close();
   await db?.close();
   return 0;
 }
