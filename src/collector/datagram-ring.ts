@@ -30,6 +30,7 @@ export function createRing(capacityBytes: number): RingBuffers {
 }
 
 export class RingWriter {
+  readonly #addressCache = new Map<string, Uint8Array>();
   readonly #ctl: Int32Array;
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
@@ -51,6 +52,18 @@ export class RingWriter {
 
   capacity(): number {
     return this.#capacity;
+  }
+
+  /** Exporters are few: their 18-byte encoding is computed once, not parsed per datagram. */
+  #encodedAddress(exporter: string): Uint8Array {
+    let e = this.#addressCache.get(exporter);
+    if (e === undefined) {
+      e = new Uint8Array(18);
+      encodeAddress(exporter, e, 0);
+      if (this.#addressCache.size >= 65536) this.#addressCache.clear();
+      this.#addressCache.set(exporter, e);
+    }
+    return e;
   }
 
   /** Returns false when the ring is full (the caller counts the drop). */
@@ -75,7 +88,7 @@ export class RingWriter {
     v.setUint32(head + 4, payload.length, true);
     v.setFloat64(head + 8, receivedAt, true);
     v.setUint16(head + 16, exporterPort, true);
-    encodeAddress(exporter, this.#bytes, head + 18);
+    this.#bytes.set(this.#encodedAddress(exporter), head + 18);
     this.#bytes.set(payload, head + ENTRY_HEADER);
     let next = head + need;
     if (next === cap) next = 0;
