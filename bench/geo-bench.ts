@@ -9,15 +9,15 @@
  * Options (env): BENCH_ADDRESSES=1000000 BENCH_PASSES=5
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClassificationConfig } from '../src/core/classify/classification-config.js';
 import { FlowClassifier, type FlowClassification } from '../src/core/classify/flow-direction.js';
-import { GEO_CSV_FILES, type GeoCsvRole, type GeoSourceVersions } from '../src/core/classify/geo-database.js';
-import { loadGeoDatabase, type GeoDataIo } from '../src/core/classify/geo-loader.js';
+import { GEO_CSV_FILES, type GeoCsvRole } from '../src/core/classify/geo-database.js';
+import { loadGeoDatabase } from '../src/core/classify/geo-loader.js';
+import { nodeGeoIo } from '../src/classify/node-geo-io.js';
 import { deserializeGeoDatabase, serializeGeoDatabase } from '../src/core/classify/geo-snapshot.js';
 import { emptyFlowRecord, type FlowRecord } from '../src/core/flow/flow-record.js';
 import { formatIPv4Number, formatIPv6 } from '../src/core/flow/ip-address.js';
@@ -25,36 +25,9 @@ import { prng } from '../src/demo/synthetic-flows.js';
 
 const N = Number(process.env.BENCH_ADDRESSES ?? 1_000_000);
 const PASSES = Number(process.env.BENCH_PASSES ?? 5);
-const require = createRequire(import.meta.url);
 
 function log(s: string): void {
   process.stdout.write(s + '\n');
-}
-
-function packageDir(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
-}
-
-/** The node:fs adapter of GeoDataIo, as the server edge would provide it. */
-function nodeGeoIo(cacheDir: string): GeoDataIo {
-  const version = (pkg: string) => (JSON.parse(readFileSync(join(packageDir(pkg), 'package.json'), 'utf8')) as { version: string }).version;
-  const versions: GeoSourceVersions = { country: version(GEO_CSV_FILES.countryIPv4.package), asn: version(GEO_CSV_FILES.asnIPv4.package) };
-  return {
-    versions,
-    readCsv: async (role: GeoCsvRole) => readFileSync(join(packageDir(GEO_CSV_FILES[role].package), GEO_CSV_FILES[role].file), 'utf8'),
-    readSnapshot: async (name) => {
-      try {
-        return readFileSync(join(cacheDir, name));
-      } catch {
-        return undefined;
-      }
-    },
-    writeSnapshot: async (name, bytes) => {
-      const tmp = join(cacheDir, `${name}.tmp-${process.pid}`);
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, join(cacheDir, name));
-    },
-  };
 }
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { collectorRoutes, type CollectorRouteDeps } from './routes/collector-routes.js';
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { transparencyRoutes } from './routes/transparency-routes.js';
+import { selectedRoutes, type SelectedRouteDeps } from './routes/selected-routes.js';
 
 export interface AppDeps extends CollectorRouteDeps {
   logger: Logger;
@@ -16,6 +17,8 @@ export interface AppDeps extends CollectorRouteDeps {
   version: string;
   /** Transparency log; its read routes are mounted when present. */
   transparency?: TransparencyLog;
+  /** Selected records (cyber-office role): the purpose-bound read route is mounted when present. */
+  selected?: SelectedRouteDeps;
 }
 
 /**
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.get('/metrics', (c) => c.text(deps.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.route('/', collectorRoutes(deps));
   if (deps.transparency) app.route('/', transparencyRoutes({ log: deps.transparency }));
+  if (deps.selected) app.route('/', selectedRoutes(deps.selected));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Sakimori API', version: deps.version } });
 
   app.notFound((c) => {

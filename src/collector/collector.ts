@@ -2,7 +2,11 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { CounterRegistry, type ExporterCounters } from '../core/flow/exporter-counters.js';
+import type { SelectionAttestation } from '../core/selection/attestation.js';
 import type { Logger } from '../observability/logger.js';
+import { selectionAttestationEntry } from '../transparency/selection-entries.js';
+import type { TransparencyLog } from '../transparency/transparency-log.js';
+import { VERSION } from '../version.js';
 import { createRing, RingWriter } from './datagram-ring.js';
 import type { DecodeWorkerData, DecodeWorkerMessage } from './decode-worker.js';
 import { UdpReceiver, type BoundListener } from './udp-receiver.js';
@@ -33,6 +37,15 @@ export interface CollectorStatus {
 
 const HISTORY_SECONDS = 300;
 
+export interface CollectorOptions {
+  /** Test hook: decoding waits for resumeDecoding(). */
+  startPaused?: boolean;
+  /** Where selection attestations go (cyber-office role); without it they are only counted. */
+  transparency?: TransparencyLog;
+  /** Length of a selection attestation window (default 10 s); a window also closes at stop. */
+  attestationWindowMs?: number;
+}
+
 /**
  * The flow collector: UDP sockets on this thread, decoding and storage on a worker thread,
  * joined by a bounded shared-memory ring. `New(config, logger)` then start/stop, no singletons.
@@ -54,11 +67,18 @@ export class Collector {
   #sampler: NodeJS.Timeout | undefined;
 
   readonly #startPaused: boolean;
+  readonly #transparency: TransparencyLog | undefined;
+  readonly #attestationWindowMs: number;
+  /** Appends run one after another, so attestations enter the log in window order. */
+  #appending: Promise<void> = Promise.resolve();
+  #attestations = 0;
+  #attestationFailures = 0;
 
-  /** `options.startPaused` is a test hook: decoding waits for resumeDecoding(). */
-  constructor(config: Readonly<SakimoriConfig>, logger: Logger, options: { startPaused?: boolean } = {}) {
+  constructor(config: Readonly<SakimoriConfig>, logger: Logger, options: CollectorOptions = {}) {
     this.#config = config;
     this.#startPaused = options.startPaused ?? false;
+    this.#transparency = options.transparency;
+    this.#attestationWindowMs = options.attestationWindowMs ?? 10_000;
     this.#log = logger.child({ component: 'collector' });
     this.#ring = createRing(config.collector.queueBytes);
     this.#writer = new RingWriter(this.#ring);
@@ -76,6 +96,10 @@ export class Collector {
       storeFlows: this.#config.collector.storeFlows,
       templateHoldMs: this.#config.collector.templateHoldSeconds * 1000,
       maxHeldSetsPerExporter: this.#config.collector.maxHeldSetsPerExporter,
+      classification: this.#config.classification,
+      selection: this.#config.selection,
+      attestationWindowMs: this.#attestationWindowMs,
+      softwareVersion: VERSION,
       startPaused: this.#startPaused,
     };
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: data });
@@ -85,6 +109,10 @@ export class Collector {
         this.#workerExporters = m.exporters;
         this.#stored = m.stored;
         this.#erased = m.erased;
+      } else if (m.type === 'attestation') {
+        this.#attest(m.attestation);
+      } else if (m.type === 'log') {
+        this.#log[m.level](m.fields, m.msg);
       } else if (m.type === 'error') {
         this.#log.error({ code: m.code }, 'decode worker failed');
       }
@@ -123,6 +151,27 @@ export class Collector {
       worker.postMessage({ type: 'stop' });
     });
     this.#worker = undefined;
+    await this.#appending;
+  }
+
+  /** Selection attestations received from the decode worker, and how many could not be appended. */
+  attestationCounts(): { received: number; appendFailures: number } {
+    return { received: this.#attestations, appendFailures: this.#attestationFailures };
+  }
+
+  #attest(a: SelectionAttestation): void {
+    this.#attestations++;
+    const log = this.#transparency;
+    if (!log) return;
+    this.#appending = this.#appending
+      .then(() => log.append([selectionAttestationEntry(a)]))
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.#attestationFailures++;
+          this.#log.error({ code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL', approvalId: a.approvalId }, 'selection attestation could not be appended to the transparency log');
+        },
+      );
   }
 
   resumeDecoding(): void {

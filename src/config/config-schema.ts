@@ -47,6 +47,33 @@ export const configSchema = z.strictObject({
       flowRetentionHours: z.number().min(0).default(24),
     })
     .prefault({}),
+  /** Flow direction classification (docs/reference/classification.md). */
+  classification: z
+    .strictObject({
+      /** ISO 3166-1 alpha-2 codes counted as domestic (国内). */
+      domesticCountries: z.array(z.string().regex(/^[A-Z]{2}$/, 'upper-case ISO 3166-1 alpha-2')).min(1).default(['JP']),
+      /** How local-scope special-purpose addresses count: never foreign, 'unknown' never acquirable. */
+      specialAddresses: z.enum(['unknown', 'domestic']).default('unknown'),
+    })
+    .prefault({}),
+  /**
+   * 自動選別 (Act Art. 22): approved selection in the cyber-office role. With no valid approval
+   * everything is erased (counted). Relative paths resolve against the working directory.
+   */
+  selection: z
+    .strictObject({
+      /** Public halves (PEM, Ed25519) of the commission keys approvals must be signed with. */
+      commissionKeys: z.array(z.strictObject({ keyId: z.string().min(1), publicKeyFile: z.string().min(1) })).default([]),
+      /** Distinct trusted signatures (and approvers) an approval needs. */
+      minSignatures: z.number().int().min(1).default(1),
+      /** Approvals to run, each with the criteria document it approves. */
+      approvals: z.array(z.strictObject({ approvalFile: z.string().min(1), criteriaFile: z.string().min(1) })).default([]),
+      /** HMAC key of domestic-address pseudonyms; default <dataDir>/pseudonym.key, created (0600, 32 random bytes) if missing. */
+      pseudonymKeyFile: z.string().min(1).optional(),
+      /** Prefix of every pseudonym ("p1:…"); change it with the key so rotations show in the data. */
+      pseudonymKeyId: z.string().regex(/^[A-Za-z0-9]{1,16}$/, '1–16 letters or digits').default('p1'),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -62,8 +62,43 @@ export interface LogCosignatureTable {
   created_at: number;
 }
 
+/** A record kept by approved selection; NULL where the criteria document does not allow the field. */
+export interface SelectedFlowTable {
+  id: number | undefined;
+  approval_id: string;
+  /** Ids of the criteria that selected the record, comma-separated, in document order. */
+  criteria_ids: string;
+  stored_ms: number;
+  start_ms: number | null;
+  end_ms: number | null;
+  exporter: string | null;
+  observation_domain: number | null;
+  source: string | null;
+  ip_version: number | null;
+  /** The address, or its pseudonym ("p1:…") when the endpoint is domestic. */
+  src: string | null;
+  dst: string | null;
+  src_port: number | null;
+  dst_port: number | null;
+  proto: number | null;
+  tcp_flags: number | null;
+  packets: number | null;
+  octets: number | null;
+  sampled_packets: number | null;
+  sampled_octets: number | null;
+  sampling_rate: number | null;
+  in_if: number | null;
+  out_if: number | null;
+  src_as: number | null;
+  dst_as: number | null;
+  direction: string | null;
+  src_country: string | null;
+  dst_country: string | null;
+}
+
 export interface Database {
   flows: FlowTable;
+  selected_flows: SelectedFlowTable;
   schema_migrations: MigrationTable;
   log_entries: LogEntryTable;
   log_nodes: LogNodeTable;

@@ -46,6 +46,8 @@ export interface SelectionCounts {
 
 export interface SelectionResult {
   selected: SelectedRecord[];
+  /** Position in the batch of each selected record (parallel to `selected`), so callers running several approvals can count a flow once. */
+  indexes: number[];
   counts: SelectionCounts;
 }
 
@@ -246,6 +248,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     tokens.clear();
     const perCount = new Float64Array(n);
     const selected: SelectedRecord[] = [];
+    const indexes: number[] = [];
     let domesticDomestic = 0;
     let outOfScope = 0;
     const clock = typeof now === 'function' ? now : null;
@@ -337,13 +340,17 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
           perCount[i]++;
         }
       }
-      if (ids) selected.push(minimize(f, ids));
+      if (ids) {
+        selected.push(minimize(f, ids));
+        indexes.push(b);
+      }
     }
     tokens.clear();
     const perCriterion: Record<string, number> = {};
     crit.forEach((c, i) => (perCriterion[c.id] = perCount[i]));
     return {
       selected,
+      indexes,
       counts: { in: batch.length, selected: selected.length, erased: batch.length - selected.length, domesticDomestic, outOfScope, perCriterion },
     };
   }

@@ -75,4 +75,44 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE TRIGGER log_cosignatures_append_only_d BEFORE DELETE ON log_cosignatures BEGIN SELECT RAISE(ABORT, 'log_cosignatures is append-only'); END;
     `,
   },
+  {
+    // 自動選別 (Act Art. 22): records that passed approved selection, minimized. Only the fields the
+    // criteria document allows are filled (the rest stay NULL); src/dst hold the address or, for a
+    // domestic endpoint, its keyed pseudonym. Nothing unselected is ever written anywhere.
+    version: 3,
+    sql: `
+      CREATE TABLE selected_flows (
+        id INTEGER PRIMARY KEY,
+        approval_id TEXT NOT NULL,
+        criteria_ids TEXT NOT NULL,
+        stored_ms INTEGER NOT NULL,
+        start_ms INTEGER,
+        end_ms INTEGER,
+        exporter TEXT,
+        observation_domain INTEGER,
+        source TEXT,
+        ip_version INTEGER,
+        src TEXT,
+        dst TEXT,
+        src_port INTEGER,
+        dst_port INTEGER,
+        proto INTEGER,
+        tcp_flags INTEGER,
+        packets INTEGER,
+        octets INTEGER,
+        sampled_packets INTEGER,
+        sampled_octets INTEGER,
+        sampling_rate INTEGER,
+        in_if INTEGER,
+        out_if INTEGER,
+        src_as INTEGER,
+        dst_as INTEGER,
+        direction TEXT,
+        src_country TEXT,
+        dst_country TEXT
+      );
+      CREATE INDEX selected_flows_approval ON selected_flows (approval_id, id);
+      CREATE INDEX selected_flows_end ON selected_flows (end_ms);
+    `,
+  },
 ];

@@ -1,0 +1,126 @@
+/**
+ * decode → classify → select → store selected, erase the rest (自動選別, Act Art. 22). The sink
+ * the cyber-office pipeline writes decoded batches to: every record is classified, offered to
+ * every approval's selector, and only the minimized SelectedRecords leave this class. The batch
+ * itself is dropped when write() returns; unselected records are counted, never copied, logged
+ * or kept. Per approval, counts accumulate into an attestation per time window (Act Art. 35).
+ */
+import { FLOW_DIRECTIONS, type FlowClassifier, type FlowDirection } from '../core/classify/flow-direction.js';
+import type { FlowRecord } from '../core/flow/flow-record.js';
+import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
+import type { ClassifiedFlow } from '../core/selection/classified-flow.js';
+import type { CompiledSelector, SelectionCounts } from '../core/selection/selector.js';
+import type { FlowSink } from '../storage/flow-store.js';
+import type { SelectedFlowSink } from '../storage/selected-flow-store.js';
+
+export interface SelectionStageOptions {
+  /** Absent only when there is no selector (then nothing is classified: everything is erased). */
+  classifier: FlowClassifier | undefined;
+  selectors: readonly CompiledSelector[];
+  sink: SelectedFlowSink;
+  clock: () => number;
+  /** Attestation window length; a window closes at the first write or tick after it elapsed, and on flush. */
+  windowMs: number;
+  softwareVersion: string;
+  onAttestation(a: SelectionAttestation): void;
+}
+
+const SRC_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.startsWith('domestic-')));
+const DST_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.endsWith('-domestic')));
+
+function zeroCounts(selector: CompiledSelector): SelectionCounts {
+  void selector;
+  return { in: 0, selected: 0, erased: 0, domesticDomestic: 0, outOfScope: 0, perCriterion: {} };
+}
+
+function addCounts(into: SelectionCounts, c: SelectionCounts): void {
+  into.in += c.in;
+  into.selected += c.selected;
+  into.erased += c.erased;
+  into.domesticDomestic += c.domesticDomestic;
+  into.outOfScope += c.outOfScope;
+  for (const [id, n] of Object.entries(c.perCriterion)) into.perCriterion[id] = (into.perCriterion[id] ?? 0) + n;
+}
+
+export class SelectionStage implements FlowSink {
+  readonly #o: SelectionStageOptions;
+  readonly #windows: SelectionCounts[];
+  #windowStart: number;
+  /** Records examined, records kept by at least one approval, records erased (kept by none). */
+  in = 0;
+  selected = 0;
+  erased = 0;
+  /** Rows stored (a record several approvals select is stored once per approval). */
+  stored = 0;
+
+  constructor(options: SelectionStageOptions) {
+    this.#o = options;
+    this.#windows = options.selectors.map(zeroCounts);
+    this.#windowStart = options.clock();
+  }
+
+  write(records: readonly FlowRecord[]): void {
+    const n = records.length;
+    if (n === 0) return;
+    this.in += n;
+    const { classifier, selectors } = this.#o;
+    if (selectors.length === 0 || !classifier) {
+      this.erased += n;
+      return;
+    }
+    const batch: ClassifiedFlow[] = new Array<ClassifiedFlow>(n);
+    for (let i = 0; i < n; i++) {
+      const record = records[i];
+      const c = classifier.classify(record);
+      batch[i] = {
+        record,
+        direction: c.direction,
+        srcCountry: c.srcCountry,
+        dstCountry: c.dstCountry,
+        srcDomestic: SRC_DOMESTIC.has(c.direction),
+        dstDomestic: DST_DOMESTIC.has(c.direction),
+      };
+    }
+    const kept = selectors.length > 1 ? new Uint8Array(n) : undefined;
+    let keptOnce = 0;
+    for (let s = 0; s < selectors.length; s++) {
+      const r = selectors[s].select(batch, this.#o.clock);
+      this.#o.sink.write(selectors[s].approvalId, r.selected);
+      this.stored += r.selected.length;
+      addCounts(this.#windows[s], r.counts);
+      if (kept) {
+        for (const i of r.indexes) {
+          if (kept[i] === 0) {
+            kept[i] = 1;
+            keptOnce++;
+          }
+        }
+      } else keptOnce = r.selected.length;
+    }
+    this.selected += keptOnce;
+    this.erased += n - keptOnce;
+    this.tick();
+  }
+
+  /** Closes the attestation window if it has elapsed. */
+  tick(): void {
+    if (this.#o.clock() - this.#windowStart >= this.#o.windowMs) this.flushAttestations();
+  }
+
+  /** Closes the current window: one attestation per approval that examined any record in it. */
+  flushAttestations(): void {
+    const end = this.#o.clock();
+    const start = this.#windowStart;
+    this.#windowStart = end;
+    this.#o.selectors.forEach((selector, s) => {
+      const counts = this.#windows[s];
+      if (counts.in === 0) return;
+      this.#windows[s] = zeroCounts(selector);
+      this.#o.onAttestation(selectionAttestation({ selector, counts, windowStart: start, windowEnd: end, softwareVersion: this.#o.softwareVersion }));
+    });
+  }
+
+  close(): void {
+    this.flushAttestations();
+  }
+}
