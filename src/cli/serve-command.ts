@@ -12,6 +12,7 @@ import { DemoReplayer } from '../demo/demo-replayer.js';
 import { createLogger } from '../observability/logger.js';
 import { renderMetrics } from '../observability/metrics.js';
 import { FlowQueries } from '../storage/flow-store.js';
+import { SelectedFlowQueries } from '../storage/selected-flow-store.js';
 import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { VERSION } from '../version.js';
 import { scheduleCheckpoints } from '../transparency/checkpoint-scheduler.js';
@@ -65,11 +66,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     }
   });
   const log = createLogger(config.log.level);
-  const collector = new Collector(config, log);
-  const listeners = await collector.start();
-  const db = config.role === 'carrier' ? openSqlite(config.dataDir) : undefined;
-  const flows = db ? new FlowQueries(db.db) : undefined;
+  // Opened before the collector: selection attestations (cyber-office role) go into it.
   const transparency = openTransparencyLog(config.dataDir);
+  const collector = new Collector(config, log, { transparency });
+  const listeners = await collector.start();
+  const db = openSqlite(config.dataDir);
+  const flows = config.role === 'carrier' ? new FlowQueries(db.db) : undefined;
+  const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency } : undefined;
   const stopCheckpoints = scheduleCheckpoints(transparency, 60_000, {
     onError: (e) => log.warn({ code: (e as { code?: string }).code }, 'transparency checkpoint failed'),
   });
@@ -99,6 +102,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     webRoot: resolve(REPO_ROOT, 'web/dist'),
     version: VERSION,
     transparency,
+    selected,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
@@ -124,7 +128,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await collector.stop();
   stopCheckpoints();
   await transparency.close();
-  await db?.close();
+  await db.close();
   return 0;
 }
 
