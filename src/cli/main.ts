@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { IMPORT_USAGE, importCommand } from './import-command.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
+import { SELECT_USAGE, selectCommand } from './select-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 
 const USAGE = `防人 Sakimori ${VERSION}
@@ -15,6 +16,8 @@ ${SERVE_USAGE}
 
 ${IMPORT_USAGE}
 
+${SELECT_USAGE}
+
 ${AUDIT_USAGE}
 
 sakimori config-schema   print the configuration JSON Schema
@@ -25,6 +28,7 @@ sakimori help        this text
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   import: importCommand,
+  select: selectCommand,
   audit: auditCommand,
   'config-schema': async () => {
     process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
