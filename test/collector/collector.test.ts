@@ -65,7 +65,7 @@ test('collector on loopback: decodes, stores, counts malformed and late template
   await db.close();
 });
 
-test('cyber-office role: the collector decodes and counts but stores nothing (no approved selection yet)', async () => {
+test('cyber-office role without any approval: the collector decodes and counts but stores nothing', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-co-'));
   const config = parseConfig({ role: 'cyber-office', dataDir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }] } });
   const collector = new Collector(config, quiet());
