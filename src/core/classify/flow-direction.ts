@@ -10,7 +10,7 @@
 import type { FlowRecord } from '../flow/flow-record.js';
 import type { ClassificationConfig } from './classification-config.js';
 import { UNKNOWN_COUNTRY, type GeoDatabase } from './geo-database.js';
-import { parseAddress } from './ip-text.js';
+import { parseAddress } from '../net/ip-text.js';
 import { embeddedIPv4, specialOfIPv4, specialOfIPv6, type SpecialRange } from './special-addresses.js';
 
 export type EndpointSide = 'domestic' | 'foreign' | 'unknown';

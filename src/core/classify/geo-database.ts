@@ -6,7 +6,7 @@
 import { SakimoriError } from '../errors.js';
 import { AsEntryInterner, readIPv4AsRows, readIPv4CountryRows, readIPv6AsRows, readIPv6CountryRows, ValueInterner } from './geo-csv.js';
 import { IPv4RangeTable, IPv6RangeTable, packIPv4Partition, packIPv6Partition } from './ip-range-table.js';
-import { parseAddress } from './ip-text.js';
+import { parseAddress } from '../net/ip-text.js';
 import { flattenRanges, nextBigint, nextNumber } from './range-partition.js';
 
 export const COUNTRY_PACKAGE = '@ip-location-db/geo-whois-asn-country';

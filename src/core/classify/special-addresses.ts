@@ -12,7 +12,7 @@
  *   cryptographic identifiers: no country can be derived. Always unknown.
  * - `embedded-ipv4`: an IPv6 form that names one IPv4 host; classified as that IPv4 address.
  */
-import { parseIPv4, parseIPv6 } from './ip-text.js';
+import { parseIPv4, parseIPv6 } from '../net/ip-text.js';
 import { flattenRanges, nextBigint, nextNumber, type RangeRow } from './range-partition.js';
 import { IPv4RangeTable, IPv6RangeTable, packIPv4Partition, packIPv6Partition } from './ip-range-table.js';
 

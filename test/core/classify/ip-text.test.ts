@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIPv4, isIPv6 } from 'node:net';
-import { parseAddress, parseIPv4, parseIPv6 } from '../../../src/core/classify/ip-text.js';
+import { parseAddress, parseIPv4, parseIPv6 } from '../../../src/core/net/ip-text.js';
 import { formatIPv4Number, formatIPv6 } from '../../../src/core/flow/ip-address.js';
 import { rng } from './geo-data.js';
 

@@ -1,5 +1,5 @@
 /**
- * Textual IP addresses → numbers on the classification hot path: char-code scanning into
+ * Textual IP addresses → numbers on the classification and selection hot paths: char-code scanning into
  * numbers and a reused scratch array, no split, regex, substring or array allocation.
  * IPv6 is handled as four unsigned 32-bit words, most significant first.
  */
@@ -58,6 +58,13 @@ for (let i = 0; i < 6; i++) {
  * `out` is then unspecified.
  */
 export function parseIPv6(s: string, out: Uint32Array): boolean {
+  const ok = parseIPv6Groups(s, out);
+  // The module-level scratch must not keep an address (possibly of an unselected flow, Act Art. 22).
+  groups.fill(0);
+  return ok;
+}
+
+function parseIPv6Groups(s: string, out: Uint32Array): boolean {
   const n = s.length;
   if (n < 2 || n > 45) return false;
   let count = 0;
