@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CATALOGUE, SakimoriError } from '../../src/core/errors.js';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { SELECTION_ERRORS } from '../../src/core/selection/selection-error.js';
 
 test('every error code is documented in docs/reference/errors.md with its HTTP status', () => {
   const doc = readFileSync(join(REPO_ROOT, 'docs/reference/errors.md'), 'utf8');
@@ -31,9 +30,3 @@ test('SakimoriError carries code, status, cause and a JSON form without the caus
   assert.ok(!JSON.stringify(e.toJSON()).includes('secret detail'));
 });
 
-test('selection error codes are part of the catalogue with the same status', () => {
-  for (const [code, { status }] of Object.entries(SELECTION_ERRORS)) {
-    assert.ok(code in ERROR_CATALOGUE, `${code} missing from the catalogue`);
-    assert.equal(ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status, status);
-  }
-});
