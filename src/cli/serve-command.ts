@@ -74,6 +74,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const flows = config.role === 'carrier' ? new FlowQueries(db.db) : undefined;
   const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency } : undefined;
   const stopCheckpoints = scheduleCheckpoints(transparency, 60_000, {
+    immediately: true,
     onError: (e) => log.warn({ code: (e as { code?: string }).code }, 'transparency checkpoint failed'),
   });
 

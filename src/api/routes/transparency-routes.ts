@@ -1,5 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SakimoriError } from '../../core/errors.js';
+import { parseVerifierKey } from '../../core/transparency/checkpoint.js';
+import { exportBundle } from '../../transparency/audit-export.js';
+import { verifyBundle } from '../../transparency/audit-verify.js';
 import type { StoredCheckpoint, TransparencyLog } from '../../transparency/transparency-log.js';
 import { toSakimoriError } from '../../transparency/transparency-errors.js';
 import { errorSchema } from '../api-schemas.js';
@@ -100,6 +106,66 @@ const entriesRoute = createRoute({
   },
 });
 
+const statusRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/transparency/status',
+  tags: ['transparency'],
+  summary: 'Log size, the latest checkpoint in brief, and the verifier keys (for the commission page)',
+  responses: {
+    200: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              size: z.number(),
+              latestCheckpoint: z
+                .object({
+                  size: z.number(),
+                  rootHash: b64,
+                  origin: z.string(),
+                  createdAt: z.string(),
+                  signers: z.array(z.string()).openapi({ description: 'key names: the log first, then each cosigning witness' }),
+                  cosigned: z.boolean(),
+                })
+                .nullable(),
+              verifierKeys: z.array(z.string()).openapi({ description: "the log's key, then every witness key seen on a checkpoint" }),
+            })
+            .openapi('TransparencyStatus'),
+        },
+      },
+      description: 'Status',
+    },
+  },
+});
+
+const verifyRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/transparency/verify',
+  tags: ['transparency'],
+  summary: 'Runs the offline audit verification (as `sakimori audit verify`) over the current log contents',
+  description:
+    'Exports an audit bundle of the log as it is now and verifies it with the same code as the CLI, trusting the keys listed by /status. ' +
+    'A convenience for the operator and commission page; it does not replace an auditor verifying a bundle with keys they hold.',
+  responses: {
+    200: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              ok: z.boolean(),
+              checkedEntries: z.number(),
+              checkedCheckpoints: z.number(),
+              firstProblem: z.string().optional(),
+              durationMs: z.number(),
+            })
+            .openapi('TransparencyVerifyResult'),
+        },
+      },
+      description: 'Verification result (ok=false is still 200: the check ran and found a problem)',
+    },
+  },
+});
+
 export function transparencyRoutes(deps: TransparencyRouteDeps): OpenAPIHono {
   // Same validation hook as createApp: a bad query is a coded SAKI_ERR_VALIDATION, not zod's shape.
   const app = new OpenAPIHono({
@@ -147,7 +213,78 @@ export function transparencyRoutes(deps: TransparencyRouteDeps): OpenAPIHono {
     const [size, rows] = await Promise.all([log.size(), log.entries(start, end)]);
     return c.json({ size, entries: rows.map((r) => ({ seq: r.seq, entry: r.entry, leafHash: base64(r.leafHash), appendedAt: r.appendedAt })) }, 200);
   });
+  app.openapi(statusRoute, async (c) => {
+    const [size, cp, all] = await Promise.all([log.size(), log.latestCheckpoint(), log.checkpoints()]);
+    return c.json(
+      {
+        size,
+        latestCheckpoint: cp
+          ? {
+              size: cp.size,
+              rootHash: base64(cp.rootHash),
+              origin: log.origin,
+              createdAt: cp.createdAt,
+              signers: [cp.logKey, ...cp.witnessKeys].map(keyName),
+              cosigned: cp.witnessKeys.length > 0,
+            }
+          : null,
+        verifierKeys: verifierKeys(log.verifierKey, all),
+      },
+      200,
+    );
+  });
+
+  app.openapi(verifyRoute, async (c) => {
+    const t0 = performance.now();
+    const dir = mkdtempSync(join(tmpdir(), 'sakimori-verify-'));
+    try {
+      // The very export and verification `sakimori audit export` + `audit verify` run, on a
+      // private temporary bundle that is removed afterwards.
+      await coded(() => exportBundle(log, dir));
+      const keys = verifierKeys(log.verifierKey, await log.checkpoints());
+      let report;
+      try {
+        report = verifyBundle(dir, { trustedKeys: keys }).report;
+      } catch (e) {
+        // The bundle could not even be checked (e.g. no usable log key): a failed verification.
+        const err = toSakimoriError(e);
+        if (!(err instanceof SakimoriError)) throw err;
+        return c.json({ ok: false, checkedEntries: 0, checkedCheckpoints: 0, firstProblem: `${err.code}: ${err.message}`, durationMs: Math.round(performance.now() - t0) }, 200);
+      }
+      const first = report.problems[0];
+      return c.json(
+        {
+          ok: report.ok,
+          checkedEntries: report.entries,
+          checkedCheckpoints: report.checkpoints.length,
+          ...(first ? { firstProblem: `[${first.kind}] ${first.message}` } : {}),
+          durationMs: Math.round(performance.now() - t0),
+        },
+        200,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   return app;
+}
+
+function keyName(vkey: string): string {
+  try {
+    return parseVerifierKey(vkey).name;
+  } catch {
+    return vkey.split('+')[0];
+  }
+}
+
+/**
+ * The keys this server vouches for: its own log key (the key file it signs with) and every
+ * witness key seen on a checkpoint. Keys that signed stored checkpoints as the log are listed
+ * only when the server has no key of its own (opened read-only).
+ */
+function verifierKeys(logKey: string | undefined, checkpoints: readonly StoredCheckpoint[]): string[] {
+  const logKeys = logKey ? [logKey] : checkpoints.map((c) => c.logKey);
+  return [...new Set([...logKeys, ...checkpoints.flatMap((c) => c.witnessKeys)])];
 }
 
 function checkpointJson(origin: string, cp: StoredCheckpoint) {
