@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { CounterRegistry, type ExporterCounters } from '../core/flow/exporter-counters.js';
+import { EXPORTER_LIMIT_KEY } from '../core/flow/flow-decoder.js';
 import type { SelectionAttestation } from '../core/selection/attestation.js';
 import type { Logger } from '../observability/logger.js';
 import { selectionAttestationEntry } from '../transparency/selection-entries.js';
@@ -83,7 +84,10 @@ export class Collector {
     this.#ring = createRing(config.collector.queueBytes);
     this.#writer = new RingWriter(this.#ring);
     this.#receiver = new UdpReceiver(config.collector.listeners, config.collector.receiveBufferBytes, (payload, exporter, exporterPort, receivedAt) => {
-      if (!this.#writer.write(receivedAt, exporter, exporterPort, payload)) this.#dropped.get(exporter).queueDropped++;
+      if (this.#writer.write(receivedAt, exporter, exporterPort, payload)) return;
+      // The drop registry is bounded like the decoder's: spoofed sources cannot grow it.
+      const key = this.#dropped.has(exporter) || this.#dropped.size < 10_000 ? exporter : EXPORTER_LIMIT_KEY;
+      this.#dropped.get(key).queueDropped++;
     });
   }
 

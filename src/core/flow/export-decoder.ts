@@ -1,6 +1,6 @@
 import type { ExportDatagram } from './export-datagram.js';
 import type { FlowRecord } from './flow-record.js';
-import type { DecoderOptions, FlowDecoder } from './flow-decoder.js';
+import { EXPORTER_LIMIT_KEY, type DecoderOptions, type FlowDecoder } from './flow-decoder.js';
 import { NetflowV5Decoder } from './decoders/netflow-v5-decoder.js';
 import { NetflowV9Decoder } from './decoders/netflow-v9-decoder.js';
 import { IpfixDecoder } from './decoders/ipfix-decoder.js';
@@ -28,7 +28,16 @@ export class ExportDecoder implements FlowDecoder {
 
   decode(datagram: ExportDatagram, out: FlowRecord[]): number {
     const p = datagram.payload;
-    const c = this.#options.counters.get(datagram.exporter);
+    const counters = this.#options.counters;
+    if (!counters.has(datagram.exporter) && counters.size >= (this.#options.maxExporters ?? 10_000)) {
+      const over = counters.get(EXPORTER_LIMIT_KEY);
+      over.datagrams++;
+      over.bytes += p.length;
+      over.malformed++;
+      over.lastSeen = datagram.receivedAt;
+      return 0;
+    }
+    const c = counters.get(datagram.exporter);
     c.datagrams++;
     c.bytes += p.length;
     c.lastSeen = datagram.receivedAt;

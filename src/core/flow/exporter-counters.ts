@@ -28,6 +28,14 @@ export interface ExporterCounters {
 export class CounterRegistry {
   readonly #byExporter = new Map<string, ExporterCounters>();
 
+  has(exporter: string): boolean {
+    return this.#byExporter.has(exporter);
+  }
+
+  get size(): number {
+    return this.#byExporter.size;
+  }
+
   get(exporter: string): ExporterCounters {
     let c = this.#byExporter.get(exporter);
     if (c === undefined) {

@@ -22,4 +22,14 @@ export interface DecoderOptions {
   templateHoldMs: number;
   /** Upper bound of held data sets per exporter (memory bound); beyond it the oldest is expired and counted. */
   maxHeldSetsPerExporter: number;
+  /**
+   * Memory bound on distinct exporters (UDP sources can be spoofed). Datagrams from further
+   * exporters are not decoded; they are counted under the pseudo-exporter EXPORTER_LIMIT_KEY.
+   * Default 10,000.
+   */
+  maxExporters?: number;
+  /** Memory bound on (domain, template id) entries per exporter; a template beyond it is malformed. Default 4,096. */
+  maxTemplatesPerExporter?: number;
 }
+
+export const EXPORTER_LIMIT_KEY = 'exporter-limit';

@@ -60,6 +60,7 @@ export class TemplateSessions {
     if (known !== undefined && known.options === options && sameTemplate(known, b, recordStart, recordEnd)) t = known;
     else t = compileTemplate(id, options, fields, b.slice(recordStart, recordEnd));
     if (t === undefined) return -1;
+    if (known === undefined && st.templates.size >= (this.#options.maxTemplatesPerExporter ?? 4096)) return -1;
     st.templates.set(key, t);
     if (options) st.counters.optionTemplates++;
     else st.counters.templates++;
