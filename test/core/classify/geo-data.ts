@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GEO_CSV_FILES, type GeoCsvRole, type GeoCsvTexts, type GeoSourceVersions } from '../../../src/core/classify/geo-database.js';
+import { prng } from '../../../src/demo/synthetic-flows.js';
 
 const require = createRequire(import.meta.url);
 
@@ -28,14 +29,8 @@ export function realCsvTexts(): GeoCsvTexts {
 
 /** A deterministic PRNG (mulberry32) returning uint32s. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = prng(seed);
+  return () => Math.floor(next() * 4294967296) >>> 0;
 }
 
 /** Textual IPv6 → 128-bit integer, written independently of src/core/classify/ip-text.ts (split-based). */

@@ -5,6 +5,7 @@ import { signApproval, type Approval, type ApprovalBody } from '../../../src/cor
 import type { ClassifiedFlow } from '../../../src/core/selection/classified-flow.js';
 import { criteriaHash } from '../../../src/core/selection/criteria.js';
 import { parseCidr } from '../../../src/core/selection/address-text.js';
+import { prng } from '../../../src/demo/synthetic-flows.js';
 
 export interface TestKey {
   keyId: string;
@@ -44,17 +45,8 @@ export function makeApproval(criteria: unknown, keys: TestKey[], over: Partial<A
   return { ...body, signatures: keys.map((k) => signApproval(body, k.privateKey, k.keyId)) };
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, shared with the demo generator) so failures reproduce. */
+export const rng = prng;
 
 export function v4Text(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;

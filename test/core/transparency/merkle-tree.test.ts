@@ -13,6 +13,7 @@ import {
   verifySubtreeInclusion,
 } from '../../../src/core/transparency/merkle-proof.js';
 import { MemoryMerkleNodeStore, MerkleTree, type MerkleNode, type MerkleNodeStore } from '../../../src/core/transparency/merkle-tree.js';
+import { prng } from '../../../src/demo/synthetic-flows.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
@@ -100,17 +101,6 @@ function log2ceil(n: number): number {
   return n <= 1 ? 0 : Math.ceil(Math.log2(n));
 }
 
-/** Deterministic PRNG (mulberry32) so that a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomLeaves(count: number, rand: () => number): Uint8Array[] {
   return Array.from({ length: count }, () => leafHash(Uint8Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256))));
