@@ -1,4 +1,5 @@
 import type { ApiErrorBody, CollectorStatus, RecentFlowsResponse } from './collector-types';
+import type { TransparencyStatus, TransparencyVerifyResult } from './transparency-types';
 
 /** Why a request failed, in the terms the UI needs to choose what to show. */
 export type ApiFailure =
@@ -31,12 +32,12 @@ function isErrorBody(v: unknown): v is ApiErrorBody {
   return typeof v === 'object' && v !== null && typeof (v as ApiErrorBody).code === 'string';
 }
 
-async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+async function getJson(path: string, signal?: AbortSignal, method: 'GET' | 'POST' = 'GET', timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(path, { signal: combined, headers: { accept: 'application/json' }, cache: 'no-store' });
+    res = await fetch(path, { method, signal: combined, headers: { accept: 'application/json' }, cache: 'no-store' });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError({ kind: 'unreachable', detail: e instanceof Error ? e.message : String(e) });
@@ -83,4 +84,25 @@ export async function fetchRecentFlows(limit: number, signal?: AbortSignal): Pro
     throw new ApiError({ kind: 'invalid', detail: 'recent flows do not match the contract' });
   }
   return body as RecentFlowsResponse;
+}
+
+export async function fetchTransparencyStatus(signal?: AbortSignal): Promise<TransparencyStatus> {
+  const body = await getJson('/api/v1/transparency/status', signal);
+  const s = body as Partial<TransparencyStatus>;
+  if (typeof body !== 'object' || body === null || typeof s.size !== 'number' || !Array.isArray(s.verifierKeys) || s.latestCheckpoint === undefined) {
+    throw new ApiError({ kind: 'invalid', detail: 'transparency status does not match the contract' });
+  }
+  return body as TransparencyStatus;
+}
+
+/** A whole-log verification can take seconds on a large log: a longer timeout than polling. */
+const VERIFY_TIMEOUT_MS = 120_000;
+
+export async function postTransparencyVerify(signal?: AbortSignal): Promise<TransparencyVerifyResult> {
+  const body = await getJson('/api/v1/transparency/verify', signal, 'POST', VERIFY_TIMEOUT_MS);
+  const r = body as Partial<TransparencyVerifyResult>;
+  if (typeof body !== 'object' || body === null || typeof r.ok !== 'boolean' || typeof r.checkedEntries !== 'number') {
+    throw new ApiError({ kind: 'invalid', detail: 'verification result does not match the contract' });
+  }
+  return body as TransparencyVerifyResult;
 }

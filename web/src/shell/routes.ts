@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import type { MessageKey } from '../i18n/messages';
 import { CollectorPage } from '../pages/collector/collector-page';
+import { TransparencyPage } from '../pages/transparency/transparency-page';
 
 export interface RouteDef {
   /** Hash path, '#/<path>'. */
@@ -11,9 +12,11 @@ export interface RouteDef {
 
 /**
  * The navigation, in data-path order (exports → decode → select/erase → log → detect → act).
- * Pages to come, each one entry here: selection (自動選別, Act Art. 22), transparency log,
- * detection, cases.
+ * Pages to come, each one entry here: selection (自動選別, Act Art. 22), detection, cases.
  */
-export const ROUTES: readonly RouteDef[] = [{ path: 'collector', labelKey: 'nav.collector', Page: CollectorPage }];
+export const ROUTES: readonly RouteDef[] = [
+  { path: 'collector', labelKey: 'nav.collector', Page: CollectorPage },
+  { path: 'transparency', labelKey: 'nav.transparency', Page: TransparencyPage },
+];
 
 export const DEFAULT_ROUTE = ROUTES[0];

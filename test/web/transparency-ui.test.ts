@@ -1,0 +1,198 @@
+/**
+ * The transparency-log page in a real browser against the real server: `sakimori serve --demo`
+ * issues a checkpoint at start-up, Debian's chromium renders web/dist. Needs `npm run build`
+ * first and /usr/bin/chromium: without them the test fails, it does not skip.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+const WEB_DIST = join(REPO_ROOT, 'web/dist/index.html');
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(REPO_ROOT, 'dist/screenshots/transparency.png');
+const SCREENSHOT_EN = join(REPO_ROOT, 'dist/screenshots/transparency-en.png');
+const HEALTH_TIMEOUT_MS = 30_000;
+const DATA_TIMEOUT_MS = 20_000;
+const VIEWPORT = { width: 1280, height: 900 };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `ok` holds, failing with the last value seen. */
+async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = DATA_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (ok(last)) return last;
+    await sleep(250);
+  }
+  assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+interface RunningServer {
+  url: string;
+  proc: ChildProcess;
+  dataDir: string;
+  output: () => string;
+}
+
+async function startServer(extraArgs: string[]): Promise<RunningServer> {
+  assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build`);
+  assert.ok(existsSync(WEB_DIST), `${WEB_DIST} is missing: run npm run build`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sakimori-web-'));
+  const args = [CLI, 'serve', '--demo', '--http-port', String(port), '--netflow-port', '0', '--sflow-port', '0', '--data-dir', dataDir, ...extraArgs];
+  const proc = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep the tail of the server's log for failure messages; reading also keeps its pipes from filling.
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-8_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const server: RunningServer = { url: `http://127.0.0.1:${port}`, proc, dataDir, output: () => log };
+
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (true) {
+    if (proc.exitCode !== null) assert.fail(`sakimori serve exited with ${proc.exitCode}:\n${log}`);
+    try {
+      const res = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stopServer(server);
+      assert.fail(`GET /healthz did not answer 200 within ${HEALTH_TIMEOUT_MS} ms:\n${log}`);
+    }
+    await sleep(200);
+  }
+}
+
+async function stopServer(server: RunningServer | undefined): Promise<void> {
+  if (server === undefined) return;
+  const { proc } = server;
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), sleep(5_000).then(() => true)]);
+    if (timedOut) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  }
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+async function launchBrowser(): Promise<Browser> {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (the tests never download a browser)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A fresh context (empty localStorage) per suite; page errors are collected to fail the suite. */
+async function openPage(browser: Browser, pageErrors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'ja-JP' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return page;
+}
+
+async function screenshot(page: Page, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path, fullPage: true });
+}
+
+test('Debian chromium is installed (browser tests never download one)', () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
+});
+
+describe('transparency log page', () => {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    server = await startServer([]);
+    browser = await launchBrowser();
+    page = await openPage(browser, pageErrors);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  test('is Japanese by default and shows the checkpoint issued at start-up', { timeout: 60_000 }, async () => {
+    await page.goto(`${server!.url}/#/transparency`);
+    await page.getByRole('heading', { level: 1, name: '透明性ログ' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+    assert.match(await page.title(), /透明性ログ/);
+    const nav = page.getByRole('navigation', { name: 'メインナビゲーション' });
+    assert.equal(await nav.getByRole('link', { name: '透明性ログ' }).getAttribute('aria-current'), 'page');
+    assert.equal(await nav.getByRole('link', { name: '収集' }).count(), 1);
+    await page.getByRole('heading', { level: 2, name: '最新チェックポイント' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: '検証鍵' }).waitFor();
+    assert.match(await page.getByTestId('tlog-size').innerText(), /ログのエントリ数/);
+
+    // serve issues one at start-up; the page polls every 5 s.
+    const size = await eventually('checkpoint shown', () => page.getByTestId('tlog-checkpoint').getAttribute('data-size'), (s) => s !== null && s !== '');
+    assert.ok(Number(size) >= 0, `checkpoint size ${size}`);
+    const full = await page.getByTestId('tlog-root-full').innerText();
+    assert.equal(Buffer.from(full, 'base64').length, 32, `root hash ${full} is 32 bytes of base64`);
+    assert.ok(full.startsWith((await page.getByTestId('tlog-root-short').innerText()).replace('…', '')));
+    assert.match(await page.getByTestId('tlog-cosigned').innerText(), /未連署/);
+    assert.ok((await page.getByTestId('tlog-keys').locator('li').count()) >= 1, 'the log key is listed');
+    assert.match(await page.getByTestId('tlog-keys').innerText(), /ログ/);
+  });
+
+  test('Verify now runs the audit verification and shows success with counts', { timeout: 60_000 }, async () => {
+    await page.getByRole('button', { name: '今すぐ検証' }).click();
+    const result = page.getByTestId('tlog-verify-result');
+    await result.waitFor({ timeout: DATA_TIMEOUT_MS });
+    assert.equal(await result.getAttribute('data-ok'), 'true', await result.innerText());
+    const text = await result.innerText();
+    assert.match(text, /✓/);
+    assert.match(text, /検証成功/);
+    assert.match(text, /チェックポイント [\d,]+ 件を検証（[\d,]+ ミリ秒）/);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the 1280px viewport`);
+    await screenshot(page, SCREENSHOT);
+  });
+
+  test('switches to English', { timeout: 60_000 }, async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transparency log' }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await page.getByRole('heading', { level: 2, name: 'Latest checkpoint' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Verifier keys' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Verify now' }).count(), 1);
+    assert.match(await page.getByTestId('tlog-verify-result').innerText(), /Verified/);
+    assert.match(await page.getByTestId('tlog-cosigned').innerText(), /Not cosigned/);
+    assert.equal(await page.getByRole('link', { name: '透明性ログ' }).count(), 0);
+    await screenshot(page, SCREENSHOT_EN);
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
+});
