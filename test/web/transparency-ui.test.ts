@@ -5,19 +5,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { generateNoteKey, parseSignerKey } from '../../src/core/transparency/checkpoint.js';
+import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
+import { cosignLatest } from '../../src/transparency/witness-cosigner.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { sampleEntries } from '../transparency/sample-entries.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const WEB_DIST = join(REPO_ROOT, 'web/dist/index.html');
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'dist/screenshots/transparency.png');
 const SCREENSHOT_EN = join(REPO_ROOT, 'dist/screenshots/transparency-en.png');
+const SCREENSHOT_FAILED = join(REPO_ROOT, 'dist/screenshots/transparency-failed.png');
 const HEALTH_TIMEOUT_MS = 30_000;
 const DATA_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1280, height: 900 };
@@ -55,11 +60,12 @@ interface RunningServer {
   output: () => string;
 }
 
-async function startServer(extraArgs: string[]): Promise<RunningServer> {
+async function startServer(extraArgs: string[], prepare?: (dataDir: string) => Promise<void>): Promise<RunningServer> {
   assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build`);
   assert.ok(existsSync(WEB_DIST), `${WEB_DIST} is missing: run npm run build`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'sakimori-web-'));
+  await prepare?.(dataDir);
   const args = [CLI, 'serve', '--demo', '--http-port', String(port), '--netflow-port', '0', '--sflow-port', '0', '--data-dir', dataDir, ...extraArgs];
   const proc = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep the tail of the server's log for failure messages; reading also keeps its pipes from filling.
@@ -193,6 +199,68 @@ describe('transparency log page', () => {
     assert.match(await page.getByTestId('tlog-cosigned').innerText(), /Not cosigned/);
     assert.equal(await page.getByRole('link', { name: '透明性ログ' }).count(), 0);
     await screenshot(page, SCREENSHOT_EN);
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
+});
+
+describe('transparency log page: a cosigned log, then a row tampered behind the server', () => {
+  const ENTRIES = 25;
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    // A log with entries and a checkpoint cosigned by the commission, written before serve starts:
+    // serve's start-up checkpoint finds the size unchanged and keeps the cosigned one.
+    server = await startServer([], async (dataDir) => {
+      const log = openTransparencyLog(dataDir);
+      await log.append(sampleEntries(ENTRIES));
+      await log.issueCheckpoint();
+      const w = generateNoteKey('commission.example');
+      await cosignLatest(log, { signer: parseSignerKey(w.skey), verifierKey: w.vkey, logKey: log.verifierKey as string }, undefined);
+      await log.close();
+    });
+    browser = await launchBrowser();
+    page = await openPage(browser, pageErrors);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+  });
+
+  test('shows the entries, the cosigned badge and the witness key; verifies', { timeout: 60_000 }, async () => {
+    await page.goto(`${server!.url}/#/transparency`);
+    await page.getByRole('heading', { level: 1, name: '透明性ログ' }).waitFor({ timeout: 10_000 });
+    await eventually('log entries', async () => Number(await page.getByTestId('tlog-size').getAttribute('data-value', { timeout: 2_000 })), (n) => n === ENTRIES);
+    assert.equal(await page.getByTestId('tlog-checkpoint').getAttribute('data-size'), String(ENTRIES));
+    assert.equal(await page.getByTestId('tlog-cosigned').getAttribute('data-cosigned'), 'true');
+    assert.match(await page.getByTestId('tlog-cosigned').innerText(), /連署済み/);
+    assert.match(await page.getByTestId('tlog-checkpoint').innerText(), /commission\.example/);
+    assert.equal(await page.getByTestId('tlog-keys').locator('li').count(), 2);
+    assert.match(await page.getByTestId('tlog-keys').innerText(), /証人/);
+    await page.getByRole('button', { name: '今すぐ検証' }).click();
+    const result = page.getByTestId('tlog-verify-result');
+    await eventually('healthy verification', () => result.getAttribute('data-ok', { timeout: 10_000 }), (v) => v === 'true');
+    assert.match(await result.innerText(), new RegExp(`エントリ ${ENTRIES} 件`));
+  });
+
+  test('an edited row turns Verify now red and names the entry', { timeout: 60_000 }, async () => {
+    // An insider with file access edits entry 15, dropping the append-only trigger first.
+    execFileSync('sqlite3', [
+      join(server!.dataDir, 'sakimori.db'),
+      "DROP TRIGGER log_entries_append_only_u; UPDATE log_entries SET entry = replace(entry, 'dst_port=23', 'dst_port=22') WHERE seq = 15;",
+    ]);
+    await page.getByRole('button', { name: '今すぐ検証' }).click();
+    const result = page.getByTestId('tlog-verify-result');
+    await eventually('failed verification', () => result.getAttribute('data-ok', { timeout: 10_000 }), (v) => v === 'false');
+    const text = await result.innerText();
+    assert.match(text, /✗/);
+    assert.match(text, /検証失敗/);
+    assert.match(text, /最初の問題/);
+    assert.match(text, /\[entry-stored-hash\] entry 15:/);
+    await screenshot(page, SCREENSHOT_FAILED);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 });
