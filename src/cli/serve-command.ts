@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
@@ -17,6 +17,9 @@ import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { VERSION } from '../version.js';
 import { scheduleCheckpoints } from '../transparency/checkpoint-scheduler.js';
 import { openTransparencyLog } from '../transparency/open-transparency-log.js';
+import type { TransparencyLog } from '../transparency/transparency-log.js';
+import { configChange } from '../core/transparency/config-change.js';
+import type { SakimoriConfig } from '../config/config-schema.js';
 
 export const SERVE_USAGE = `sakimori serve [--config FILE] [--demo] [--role carrier|cyber-office] [--data-dir DIR]
                [--http-host HOST] [--http-port N] [--netflow-port N] [--sflow-port N]
@@ -68,6 +71,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const log = createLogger(config.log.level);
   // Opened before the collector: selection attestations (cyber-office role) go into it.
   const transparency = openTransparencyLog(config.dataDir);
+  await recordConfigChange(transparency, config);
   const collector = new Collector(config, log, { transparency });
   const listeners = await collector.start();
   const db = openSqlite(config.dataDir);
@@ -136,4 +140,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
 /** The shared sample captures beside the checkout, if present. */
 function defaultDemoCaptures(): string[] {
   return [resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/netflow'), resolve(REPO_ROOT, '../shared/testdata/flow-exports/akvorado/sflow')].filter((p) => existsSync(p));
+}
+
+/**
+ * Appends a 'config-change' entry when the effective configuration differs from the one applied at
+ * the previous start (kept in the data dir), so the log shows under which settings data was handled.
+ */
+async function recordConfigChange(log: TransparencyLog, config: Readonly<SakimoriConfig>): Promise<void> {
+  const applied = join(config.dataDir, 'config-applied.json');
+  let previous: unknown;
+  try {
+    previous = JSON.parse(readFileSync(applied, 'utf8'));
+  } catch {
+    previous = undefined;
+  }
+  const change = configChange(previous, config as unknown as Record<string, unknown>);
+  if (!change) return;
+  await log.append([{ type: 'config-change', actor: { who: 'sakimori-serve', role: 'system', organisation: 'this instance' }, ...change }]);
+  writeFileSync(applied, JSON.stringify(config), { mode: 0o600 });
 }
