@@ -96,22 +96,26 @@ describe('transparency log page', () => {
 
 describe('transparency log page: a cosigned log, then a row tampered behind the server', () => {
   const ENTRIES = 25;
+  /** The entries written by the test plus serve's config-change entry at start-up. */
+  const SIZE = ENTRIES + 1;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
   const pageErrors: string[] = [];
 
   before(async () => {
-    // A log with entries and a checkpoint cosigned by the commission, written before serve starts:
-    // serve's start-up checkpoint finds the size unchanged and keeps the cosigned one.
+    // A log with entries written before serve starts; serve then appends its start-up config-change
+    // entry and issues a checkpoint, which the commission (witness) cosigns behind the server.
     server = await startServer([], async (dataDir) => {
       const log = openTransparencyLog(dataDir);
       await log.append(sampleEntries(ENTRIES));
-      await log.issueCheckpoint();
-      const w = generateNoteKey('commission.example');
-      await cosignLatest(log, { signer: parseSignerKey(w.skey), verifierKey: w.vkey, logKey: log.verifierKey as string }, undefined);
       await log.close();
     });
+    const log = openTransparencyLog(server.dataDir);
+    await eventually('start-up checkpoint', async () => (await log.latestCheckpoint())?.size ?? 0, (n) => n === SIZE);
+    const w = generateNoteKey('commission.example');
+    await cosignLatest(log, { signer: parseSignerKey(w.skey), verifierKey: w.vkey, logKey: log.verifierKey as string }, undefined);
+    await log.close();
     browser = await launchBrowser();
     page = await openPage(browser, pageErrors);
   });
@@ -124,8 +128,8 @@ describe('transparency log page: a cosigned log, then a row tampered behind the 
   test('shows the entries, the cosigned badge and the witness key; verifies', { timeout: 60_000 }, async () => {
     await page.goto(`${server!.url}/#/transparency`);
     await page.getByRole('heading', { level: 1, name: '透明性ログ' }).waitFor({ timeout: 10_000 });
-    await eventually('log entries', async () => Number(await page.getByTestId('tlog-size').getAttribute('data-value', { timeout: 2_000 })), (n) => n === ENTRIES);
-    assert.equal(await page.getByTestId('tlog-checkpoint').getAttribute('data-size'), String(ENTRIES));
+    await eventually('log entries', async () => Number(await page.getByTestId('tlog-size').getAttribute('data-value', { timeout: 2_000 })), (n) => n === SIZE);
+    assert.equal(await page.getByTestId('tlog-checkpoint').getAttribute('data-size'), String(SIZE));
     assert.equal(await page.getByTestId('tlog-cosigned').getAttribute('data-cosigned'), 'true');
     assert.match(await page.getByTestId('tlog-cosigned').innerText(), /連署済み/);
     assert.match(await page.getByTestId('tlog-checkpoint').innerText(), /commission\.example/);
@@ -134,7 +138,7 @@ describe('transparency log page: a cosigned log, then a row tampered behind the 
     await page.getByRole('button', { name: '今すぐ検証' }).click();
     const result = page.getByTestId('tlog-verify-result');
     await eventually('healthy verification', () => result.getAttribute('data-ok', { timeout: 10_000 }), (v) => v === 'true');
-    assert.match(await result.innerText(), new RegExp(`エントリ ${ENTRIES} 件`));
+    assert.match(await result.innerText(), new RegExp(`エントリ ${SIZE} 件`));
   });
 
   test('an edited row turns Verify now red and names the entry', { timeout: 60_000 }, async () => {
