@@ -3,36 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createApp } from '../../src/api/app.js';
-import { transparencyRoutes } from '../../src/api/routes/transparency-routes.js';
-import type { CollectorStatus } from '../../src/collector/collector.js';
 import { openCheckpoint, parseVerifierKey } from '../../src/core/transparency/checkpoint.js';
 import { leafHash } from '../../src/core/transparency/merkle-hash.js';
 import { verifyConsistency, verifyInclusion } from '../../src/core/transparency/merkle-proof.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
 import type { TransparencyLog } from '../../src/transparency/transparency-log.js';
 import { sampleEntries } from './sample-entries.js';
+import { transparencyApp } from './transparency-app.js';
 
 let dir: string;
 let log: TransparencyLog;
 let app: ReturnType<typeof createApp>;
 
-/** The app as serve wires it: createApp plus the transparency routes. */
-function wire(l: TransparencyLog) {
-  const a = createApp({
-    role: 'cyber-office',
-    demo: false,
-    status: () => ({}) as CollectorStatus,
-    flows: undefined,
-    logger: createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })),
-    metrics: () => '',
-    version: 'test',
-  });
-  a.route('/', transparencyRoutes({ log: l }));
-  return a;
-}
 
 const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 const get = async (path: string) => {
@@ -43,7 +26,7 @@ const get = async (path: string) => {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'saki-tapi-'));
   log = openTransparencyLog(dir, { origin: 'api.example/log' });
-  app = wire(log);
+  app = transparencyApp(log);
 });
 
 after(async () => {

@@ -9,35 +9,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createApp } from '../../src/api/app.js';
-import { transparencyRoutes } from '../../src/api/routes/transparency-routes.js';
-import type { CollectorStatus } from '../../src/collector/collector.js';
 import { generateNoteKey, parseSignerKey } from '../../src/core/transparency/checkpoint.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
 import type { TransparencyLog } from '../../src/transparency/transparency-log.js';
 import { cosignLatest } from '../../src/transparency/witness-cosigner.js';
 import { sampleEntries } from './sample-entries.js';
+import { transparencyApp } from './transparency-app.js';
 
 const ORIGIN = 'status.example/log';
 let dir: string;
 let log: TransparencyLog;
 let app: ReturnType<typeof createApp>;
 
-function wire(l: TransparencyLog) {
-  const a = createApp({
-    role: 'cyber-office',
-    demo: false,
-    status: () => ({}) as CollectorStatus,
-    flows: undefined,
-    logger: createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })),
-    metrics: () => '',
-    version: 'test',
-  });
-  a.route('/', transparencyRoutes({ log: l }));
-  return a;
-}
 
 async function call(path: string, method = 'GET') {
   const res = await app.request(path, { method });
@@ -47,7 +31,7 @@ async function call(path: string, method = 'GET') {
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'saki-tstatus-'));
   log = openTransparencyLog(dir, { origin: ORIGIN });
-  app = wire(log);
+  app = transparencyApp(log);
 });
 
 after(async () => {
