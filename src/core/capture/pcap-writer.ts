@@ -14,6 +14,19 @@ export interface SyntheticPacket {
   /** IP total length (header + transport + payload), ≥ 40 for TCP, ≥ 28 for UDP. */
   ipLength: number;
   tcpFlags?: number;
+  /** TCP sequence number (0 when absent); Mirai scanners set it to the destination address. */
+  seq?: number;
+}
+
+/** One UDP datagram with its payload (flow-export captures: IPFIX, NetFlow). */
+export interface SyntheticDatagram {
+  /** ms since the Unix epoch. */
+  time: number;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  payload: Uint8Array;
 }
 
 function ipv4(s: string, b: Buffer, off: number): void {
@@ -27,45 +40,83 @@ function ipChecksum(b: Buffer, off: number, len: number): number {
   return ~sum & 0xffff;
 }
 
-export function pcapBuffer(packets: readonly SyntheticPacket[]): Buffer {
-  const parts: Buffer[] = [];
+/** The 24-byte pcap global header (LINKTYPE_ETHERNET, microseconds, snaplen 65535). */
+export function pcapGlobalHeader(): Buffer {
   const gh = Buffer.alloc(24);
   gh.writeUInt32LE(0xa1b2c3d4, 0);
   gh.writeUInt16LE(2, 4);
   gh.writeUInt16LE(4, 6);
   gh.writeUInt32LE(65535, 16);
   gh.writeUInt32LE(1, 20);
-  parts.push(gh);
-  for (const p of packets) {
-    const frameLen = 14 + p.ipLength;
-    const rec = Buffer.alloc(16 + frameLen);
-    const sec = Math.floor(p.time / 1000);
-    rec.writeUInt32LE(sec, 0);
-    rec.writeUInt32LE(Math.round((p.time - sec * 1000) * 1000), 4);
-    rec.writeUInt32LE(frameLen, 8);
-    rec.writeUInt32LE(frameLen, 12);
-    const f = 16;
-    rec.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], f);
-    rec.writeUInt16BE(0x0800, f + 12);
-    const ip = f + 14;
-    rec[ip] = 0x45;
-    rec.writeUInt16BE(p.ipLength, ip + 2);
-    rec[ip + 8] = 64;
-    rec[ip + 9] = p.proto;
-    ipv4(p.src, rec, ip + 12);
-    ipv4(p.dst, rec, ip + 16);
-    rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
-    const l4 = ip + 20;
-    rec.writeUInt16BE(p.srcPort, l4);
-    rec.writeUInt16BE(p.dstPort, l4 + 2);
-    if (p.proto === 17) {
-      rec.writeUInt16BE(p.ipLength - 20, l4 + 4);
-    } else {
-      rec[l4 + 12] = 0x50;
-      rec[l4 + 13] = p.tcpFlags ?? 0x18;
-      rec.writeUInt16BE(65535, l4 + 14);
-    }
-    parts.push(rec);
+  return gh;
+}
+
+export function pcapBuffer(packets: readonly SyntheticPacket[]): Buffer {
+  return Buffer.concat([pcapGlobalHeader(), ...packets.map(packetRecord)]);
+}
+
+/** One pcap record (record header + Ethernet frame) of a synthetic packet. */
+export function packetRecord(p: SyntheticPacket): Buffer {
+  const frameLen = 14 + p.ipLength;
+  const rec = Buffer.alloc(16 + frameLen);
+  const sec = Math.floor(p.time / 1000);
+  rec.writeUInt32LE(sec, 0);
+  rec.writeUInt32LE(Math.round((p.time - sec * 1000) * 1000), 4);
+  rec.writeUInt32LE(frameLen, 8);
+  rec.writeUInt32LE(frameLen, 12);
+  const f = 16;
+  rec.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], f);
+  rec.writeUInt16BE(0x0800, f + 12);
+  const ip = f + 14;
+  rec[ip] = 0x45;
+  rec.writeUInt16BE(p.ipLength, ip + 2);
+  rec[ip + 8] = 64;
+  rec[ip + 9] = p.proto;
+  ipv4(p.src, rec, ip + 12);
+  ipv4(p.dst, rec, ip + 16);
+  rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
+  const l4 = ip + 20;
+  rec.writeUInt16BE(p.srcPort, l4);
+  rec.writeUInt16BE(p.dstPort, l4 + 2);
+  if (p.proto === 17) {
+    rec.writeUInt16BE(p.ipLength - 20, l4 + 4);
+  } else {
+    rec.writeUInt32BE((p.seq ?? 0) >>> 0, l4 + 4);
+    rec[l4 + 12] = 0x50;
+    rec[l4 + 13] = p.tcpFlags ?? 0x18;
+    rec.writeUInt16BE(65535, l4 + 14);
   }
-  return Buffer.concat(parts);
+  return rec;
+}
+
+/** pcap record of one UDP datagram carrying `payload` (for flow-export captures). */
+export function datagramRecord(d: SyntheticDatagram): Buffer {
+  const ipLength = 28 + d.payload.length;
+  const frameLen = 14 + ipLength;
+  const rec = Buffer.alloc(16 + frameLen);
+  const sec = Math.floor(d.time / 1000);
+  rec.writeUInt32LE(sec, 0);
+  rec.writeUInt32LE(Math.round((d.time - sec * 1000) * 1000), 4);
+  rec.writeUInt32LE(frameLen, 8);
+  rec.writeUInt32LE(frameLen, 12);
+  const f = 16;
+  rec.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], f);
+  rec.writeUInt16BE(0x0800, f + 12);
+  const ip = f + 14;
+  rec[ip] = 0x45;
+  rec.writeUInt16BE(ipLength, ip + 2);
+  rec[ip + 8] = 64;
+  rec[ip + 9] = 17;
+  ipv4(d.src, rec, ip + 12);
+  ipv4(d.dst, rec, ip + 16);
+  rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
+  rec.writeUInt16BE(d.srcPort, ip + 20);
+  rec.writeUInt16BE(d.dstPort, ip + 22);
+  rec.writeUInt16BE(8 + d.payload.length, ip + 24);
+  rec.set(d.payload, ip + 28);
+  return rec;
+}
+
+export function datagramPcapBuffer(datagrams: readonly SyntheticDatagram[]): Buffer {
+  return Buffer.concat([pcapGlobalHeader(), ...datagrams.map(datagramRecord)]);
 }
