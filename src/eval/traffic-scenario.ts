@@ -192,13 +192,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   // Benign periodic services: the false-positive traps.
   const benignPeriodic: BenignPeriodicLabel[] = [];
   const periodic = (ip: string, port: number, proto: 6 | 17, service: BenignPeriodicLabel['service'], intervalSec: number, jitter: number, clients: string[], packets: () => number, ipLength: () => number) => {
+    let active = 0;
     for (const h of clients) {
-      for (let t = startMs + rnd() * intervalSec * 1000; t < endMs; t += intervalSec * 1000 * (1 + jitter * (2 * rnd() - 1))) {
+      let t = startMs + rnd() * intervalSec * 1000;
+      if (t < endMs) active++;
+      for (; t < endMs; t += intervalSec * 1000 * (1 + jitter * (2 * rnd() - 1))) {
         const n = packets();
         push({ start: Math.round(t), end: Math.round(t + (proto === 17 ? 0 : between(0.1, 2) * 1000)), src: h, dst: ip, srcPort: srcPort(h), dstPort: port, proto, packets: n, ipLength: ipLength(), tcpFlags: proto === 6 ? 0x1b : 0, role: service });
       }
     }
-    benignPeriodic.push({ ip, port, proto, service, intervalSec, hosts: clients.length, country: countries[ip] });
+    benignPeriodic.push({ ip, port, proto, service, intervalSec, hosts: active, country: countries[ip] });
   };
   const sample = (share: number) => hosts.filter(() => rnd() < share);
   const cloudHost = (asn: number) => {
