@@ -63,6 +63,8 @@ export interface KindScore {
   fpr: number;
   /** Negatives flagged, by `what` (e.g. { ntp: 2 }). */
   flaggedByWhat: Record<string, number>;
+  /** Listed negatives, by `what` (the denominators of flaggedByWhat). */
+  negativesByWhat: Record<string, number>;
   /** Seconds from truth `from` to `detectedAt`, over found items that have both. */
   ttd?: { n: number; medianSec: number; p90Sec: number };
 }
@@ -165,6 +167,8 @@ export function scoreKind(detections: readonly DetectionLine[], positives: reado
     else fp++;
   }
   const flaggedByWhat: Record<string, number> = {};
+  const negativesByWhat: Record<string, number> = {};
+  for (const n of negatives) negativesByWhat[n.what] = (negativesByWhat[n.what] ?? 0) + 1;
   for (const n of flaggedNegatives) flaggedByWhat[n.what] = (flaggedByWhat[n.what] ?? 0) + 1;
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
   const recall = positives.length === 0 ? 0 : foundItems.size / positives.length;
@@ -184,6 +188,7 @@ export function scoreKind(detections: readonly DetectionLine[], positives: reado
     f1: f1(precision, recall),
     fpr: negatives.length === 0 ? NaN : flaggedNegatives.size / negatives.length,
     flaggedByWhat,
+    negativesByWhat,
     ttd: ttds.length > 0 ? { n: ttds.length, medianSec: quantile(ttds, 0.5), p90Sec: quantile(ttds, 0.9) } : undefined,
   };
 }

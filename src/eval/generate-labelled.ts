@@ -46,6 +46,8 @@ export interface GenerateResult {
   scenario: Scenario;
   files: Record<string, string>;
   flows: number;
+  /** Packets in darknet.pcap. */
+  darknetPackets: number;
   directRecords?: number;
   softflowd?: { exportedRecords: number; datagrams: number; failures: number; packets: number };
 }
@@ -77,8 +79,9 @@ export async function generateLabelled(options: GenerateOptions): Promise<Genera
   write('labels.json', JSON.stringify(scenario.labels, null, 1) + '\n');
   write('seeds.json', JSON.stringify(scenario.seeds, null, 1) + '\n');
   const inDarknet = prefixMatcher(scenario.labels.darknetPrefixes[0]);
-  write('darknet.pcap', packetPcap(sessionsToPackets(darknetSessions(scenario.sessions, inDarknet))));
-  const result: GenerateResult = { scenario, files, flows: scenario.sessions.length };
+  const darknetPackets = sessionsToPackets(darknetSessions(scenario.sessions, inDarknet));
+  write('darknet.pcap', packetPcap(darknetPackets));
+  const result: GenerateResult = { scenario, files, flows: scenario.sessions.length, darknetPackets: darknetPackets.length };
   if (mode === 'direct' || mode === 'both') {
     const records = sessionsToFlowRecords(scenario.sessions, new Set(scenario.labels.hosts));
     write('export-ipfix.pcap', ipfixExportPcap(records).pcap);

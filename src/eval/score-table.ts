@@ -11,7 +11,7 @@ function ttd(s: KindScore): string {
 function flagged(s: KindScore): string {
   const parts = Object.entries(s.flaggedByWhat)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([w, n]) => `${w} ${n}`);
+    .map(([w, n]) => `${w} ${n}/${s.negativesByWhat[w] ?? '?'}`);
   return parts.length > 0 ? parts.join(', ') : '—';
 }
 

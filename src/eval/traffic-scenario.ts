@@ -214,11 +214,11 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const ntpClients = sample(0.7);
   ntpServers.forEach((ip, i) => {
     const mine = ntpClients.filter((_, k) => k % ntpServers.length === i);
-    periodic(ip, 123, 17, 'ntp', i % 2 === 0 ? 1024 : 64, 0.02, mine, () => 1, () => 76);
+    periodic(ip, 123, 17, 'ntp', i % 2 === 0 ? 1024 : 256, 0.02, mine, () => 1, () => 76);
   });
   for (let i = 0; i < 3; i++) periodic(cloudHost(CLOUD_ASES.microsoft), 443, 6, 'update', i === 0 ? 3600 : 4 * 3600, 0.05, sample(0.4), () => int(12, 16), () => int(600, 700));
   periodic(cloudHost(CLOUD_ASES.amazon), 443, 6, 'telemetry', 300, 0.01, sample(0.3), () => 6, () => 120);
-  periodic(cloudHost(CLOUD_ASES.google), 443, 6, 'telemetry', 60, 0.005, sample(0.15), () => 5, () => 90);
+  periodic(cloudHost(CLOUD_ASES.google), 443, 6, 'telemetry', 60, 0.005, sample(0.1), () => 5, () => 90);
   periodic(cloudHost(CLOUD_ASES.amazon), 8883, 6, 'telemetry', 900, 0.02, sample(0.1), () => 4, () => 110);
 
   // Bots and their C&C servers, with churn: each family's servers take turns over the duration.
