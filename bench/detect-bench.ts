@@ -10,6 +10,8 @@
  * The last line is `f1-ratio=<sakimori c2 F1 / rita c2 F1>`.
  * Exit code: 0 when every run worked; 1 when a detector CLI is missing or failed.
  * --cli PATH runs another CLI entry point (the bench's own test uses a stand-in).
+ * --darknet-input packets|flows: darknet.pcap (packets, TCP sequence numbers kept; default) or the
+ * flow-export capture.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -83,6 +85,7 @@ async function main(): Promise<number> {
       cli: { type: 'string', default: join(ROOT, 'dist/src/cli/main.js') },
       methods: { type: 'string', default: 'sakimori,rita' },
       keep: { type: 'string' },
+      'darknet-input': { type: 'string', default: 'packets' },
       'write-docs': { type: 'boolean', default: false },
     },
   });
@@ -117,7 +120,8 @@ async function main(): Promise<number> {
     let failed = !haveDetect || !haveDarknet;
     let darknet: RunResult | undefined;
     if (haveDarknet) {
-      darknet = await runCli(cli, ['darknet', gen.files['darknet.pcap'], '--prefix', labels.darknetPrefixes[0], '--json'], join(dir, 'darknet.jsonl'));
+      const darknetInput = values['darknet-input'] === 'flows' ? exportFile : gen.files['darknet.pcap'];
+      darknet = await runCli(cli, ['darknet', darknetInput, '--prefix', labels.darknetPrefixes[0], '--json'], join(dir, 'darknet.jsonl'));
       if (!darknet.ok) failed = true;
     }
     const runs = new Map<string, RunResult>();
@@ -131,7 +135,7 @@ async function main(): Promise<number> {
     say('| run | exit | wall | throughput | max RSS | detection lines | other lines |');
     say('|---|---:|---:|---:|---:|---:|---:|');
     for (const [m, r] of runs) say(costLine(`detect --method ${m}`, r, flows, 'flows'));
-    if (darknet) say(costLine('darknet', darknet, gen.darknetPackets, 'packets'));
+    if (darknet) say(values['darknet-input'] === 'flows' ? costLine('darknet (flows)', darknet, flows, 'flows') : costLine('darknet', darknet, gen.darknetPackets, 'packets'));
     say();
     for (const [m, r] of runs) if (!r.ok) say(`detect --method ${m} failed (exit ${r.exitCode}): ${r.stderrTail}`);
     if (darknet && !darknet.ok) say(`darknet failed (exit ${darknet.exitCode}): ${darknet.stderrTail}`);
