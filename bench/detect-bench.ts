@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseDetectionLines, scoreDetections, truthFromLabels, type DetectionLine, type ScoreReport } from '../src/eval/detect-score.js';
+import { parseDetectionLines, scoreDetections, scoreKind, truthFromLabels, type DetectionLine, type ScoreReport } from '../src/eval/detect-score.js';
 import { generateLabelled, type GenerationMode } from '../src/eval/generate-labelled.js';
 import { formatScoreTable } from '../src/eval/score-table.js';
 import { SCALES } from '../src/eval/traffic-scenario.js';
@@ -150,6 +150,12 @@ async function main(): Promise<number> {
       say(`**--method ${m}**${darknet ? ' (with the darknet run)' : ''}`);
       say();
       for (const l of formatScoreTable(report)) say(l);
+      // Seeded C&C are handed to the detector; discovery is what it finds beyond them.
+      const seeded = new Set(labels.c2.filter((c) => c.seeded).map((c) => c.ip));
+      const unseeded = labels.c2.filter((c) => !c.seeded).map((c) => ({ ip: c.ip, port: c.port, proto: c.proto, from: c.from }));
+      const discovery = scoreKind(all.filter((d) => d.kind === 'c2' && !seeded.has(d.ip)), unseeded, []);
+      say();
+      say(`C&C discovery (not in the seed list): found ${discovery.found}/${discovery.positives}, precision ${discovery.precision.toFixed(3)}`);
     }
     if (!haveDetect && darknet) {
       say();

@@ -32,6 +32,8 @@ test('bench:detect scores both methods and prints the c2 F1 ratio last', { timeo
     assert.equal(lines.at(-1), `f1-ratio=${(sak / rita).toFixed(2)} (c2 F1: sakimori=${sak.toFixed(3)} rita=${rita.toFixed(3)})`);
     assert.ok(r.stdout.includes(`| **c2** | ${n + 1} | ${n}/${n} |`), r.stdout);
     assert.ok(r.stdout.includes('| c2 · fan-in |'));
+    const unseeded = labels.c2.filter((c) => !c.seeded).length;
+    assert.ok(r.stdout.includes(`C&C discovery (not in the seed list): found ${unseeded}/${unseeded}, precision ${(unseeded / (unseeded + 1)).toFixed(3)}`), r.stdout);
     assert.ok(/\| \*\*scanner\*\* \| \d+ \| (\d+)\/\1 \| 1\.000 \| 1\.000 \| 1\.000 \| 0\.0 % \| — \| 60 s \/ 60 s/.test(r.stdout), r.stdout);
     assert.ok(/\| detect --method sakimori \| 0 \| [\d.]+ s \| [\d,]+ flows\/s \| \d+ MiB \| \d+ \| 1 \|/.test(r.stdout), r.stdout);
     assert.ok(r.stdout.includes(`ntp 1/${labels.benignPeriodic.filter((x) => x.service === 'ntp').length} |`), 'the NTP trap is reported');
