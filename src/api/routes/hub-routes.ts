@@ -174,13 +174,19 @@ const keyRoute = createRoute({
 
 export function hubRoutes(deps: HubRouteDeps): OpenAPIHono {
   const app = new OpenAPIHono();
-  app.openapi(submitRoute, async (c) => {
-    let body: unknown;
+  // A body that is not JSON gets a coded 400 here, before the schema validator sees it (Hono caches the parse).
+  const jsonBody = (code: 'SAKI_ERR_HUB_SUBMISSION_INVALID' | 'SAKI_ERR_VALIDATION') => async (c: { req: { json(): Promise<unknown> } }, next: () => Promise<void>) => {
     try {
-      body = await c.req.json();
+      await c.req.json();
     } catch {
-      throw new SakimoriError('SAKI_ERR_HUB_SUBMISSION_INVALID', 'body is not JSON');
+      throw new SakimoriError(code, 'body is not JSON');
     }
+    await next();
+  };
+  app.post('/api/v1/hub/submissions', jsonBody('SAKI_ERR_HUB_SUBMISSION_INVALID'));
+  app.post('/api/v1/hub/vet', jsonBody('SAKI_ERR_VALIDATION'));
+  app.openapi(submitRoute, async (c) => {
+    const body: unknown = await c.req.json();
     return c.json(await deps.service.submit(body), 200);
   }, (result) => {
     // Every refusal of a submission carries a hub code; the hub re-parses the raw body strictly.
