@@ -8,6 +8,8 @@ import { collectorRoutes, type CollectorRouteDeps } from './routes/collector-rou
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { transparencyRoutes } from './routes/transparency-routes.js';
 import { selectedRoutes, type SelectedRouteDeps } from './routes/selected-routes.js';
+import { detectionRoutes, type DetectionRouteDeps } from './routes/detection-routes.js';
+import { hubRoutes, type HubRouteDeps } from './routes/hub-routes.js';
 
 export interface AppDeps extends CollectorRouteDeps {
   logger: Logger;
@@ -19,6 +21,10 @@ export interface AppDeps extends CollectorRouteDeps {
   transparency?: TransparencyLog;
   /** Selected records (cyber-office role): the purpose-bound read route is mounted when present. */
   selected?: SelectedRouteDeps;
+  /** Detection candidates: list, detail, stats and STIX export are mounted when present. */
+  detections?: DetectionRouteDeps;
+  /** Hub mode: carriers' signed C&C list submissions, merged list, vetting, signed redistribution. */
+  hub?: HubRouteDeps;
 }
 
 /**
@@ -53,6 +59,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', collectorRoutes(deps));
   if (deps.transparency) app.route('/', transparencyRoutes({ log: deps.transparency }));
   if (deps.selected) app.route('/', selectedRoutes(deps.selected));
+  if (deps.detections) app.route('/', detectionRoutes(deps.detections));
+  if (deps.hub) app.route('/', hubRoutes(deps.hub));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Sakimori API', version: deps.version } });
 
   app.notFound((c) => {

@@ -6,6 +6,7 @@ import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { SELECT_USAGE, selectCommand } from './select-command.js';
 import { configJsonSchema } from '../config/load-config.js';
+import { HUB_USAGE, hubCommand } from './hub-command.js';
 
 const USAGE = `防人 Sakimori ${VERSION}
 
@@ -20,6 +21,8 @@ ${SELECT_USAGE}
 
 ${AUDIT_USAGE}
 
+${HUB_USAGE}
+
 sakimori config-schema   print the configuration JSON Schema
 sakimori version     print the version
 sakimori help        this text
@@ -30,6 +33,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   import: importCommand,
   select: selectCommand,
   audit: auditCommand,
+  hub: hubCommand,
   'config-schema': async () => {
     process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     return 0;

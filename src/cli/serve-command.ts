@@ -20,11 +20,20 @@ import { openTransparencyLog } from '../transparency/open-transparency-log.js';
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { configChange } from '../core/transparency/config-change.js';
 import type { SakimoriConfig } from '../config/config-schema.js';
+import type { KeyObject } from 'node:crypto';
+import { DetectionStore } from '../storage/detection-store.js';
+import { HubStore } from '../storage/hub-store.js';
+import { syntheticDetections } from '../demo/synthetic-detections.js';
+import { demoCarrierKeys, seedDemoHub } from '../demo/demo-hub.js';
+import { openHub } from '../hub/open-hub.js';
+import type { HubService } from '../hub/hub-service.js';
 
-export const SERVE_USAGE = `sakimori serve [--config FILE] [--demo] [--role carrier|cyber-office] [--data-dir DIR]
+export const SERVE_USAGE = `sakimori serve [--config FILE] [--demo] [--hub] [--role carrier|cyber-office] [--data-dir DIR]
                [--http-host HOST] [--http-port N] [--netflow-port N] [--sflow-port N]
   Runs the collector, the HTTP API (/api/v1, /openapi.json, /metrics) and the web UI.
-  --demo  replays the sample captures to the collector on loopback so data flows at once`;
+  --demo  replays the sample captures to the collector on loopback so data flows at once,
+          and fills the detections page with synthetic demo candidates (labelled as demo data)
+  --hub   also runs as a C&C list hub (hub.enabled); with --demo, three demo carriers submit lists`;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
@@ -41,6 +50,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' },
       demo: { type: 'boolean', default: false },
+      hub: { type: 'boolean', default: false },
       role: { type: 'string' },
       'data-dir': { type: 'string' },
       'http-host': { type: 'string' },
@@ -60,6 +70,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (httpPort !== undefined) http.port = httpPort;
     const demo = (raw.demo ??= {}) as Record<string, unknown>;
     if (values.demo) demo.enabled = true;
+    if (values.hub) ((raw.hub ??= {}) as Record<string, unknown>).enabled = true;
     if (netflowPort !== undefined || sflowPort !== undefined) {
       const collector = (raw.collector ??= {}) as Record<string, unknown>;
       const listeners: unknown[] = [];
@@ -77,6 +88,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const db = openSqlite(config.dataDir);
   const flows = config.role === 'carrier' ? new FlowQueries(db.db) : undefined;
   const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency } : undefined;
+  const detectionStore = new DetectionStore(db.db);
+  if (config.demo.enabled) await detectionStore.upsert(syntheticDetections(Date.now()), Date.now());
+  let hub: HubService | undefined;
+  if (config.hub.enabled) {
+    const demoKeys = config.demo.enabled ? demoCarrierKeys() : undefined;
+    const demoPublic = new Map([...(demoKeys ?? new Map<string, { publicKey: KeyObject }>())].map(([id, k]) => [id, k.publicKey]));
+    hub = openHub(config, new HubStore(db.db), demoPublic);
+    if (demoKeys) await seedDemoHub(hub, demoKeys, Date.now());
+  }
   const stopCheckpoints = scheduleCheckpoints(transparency, 60_000, {
     immediately: true,
     onError: (e) => log.warn({ code: (e as { code?: string }).code }, 'transparency checkpoint failed'),
@@ -89,6 +109,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     demo.addSynthetic(listeners, Date.now());
     demo.start();
   }
+
+  const detectionSweep = setInterval(() => {
+    void detectionStore.prune(Date.now(), config.detections.retentionDays * 86_400_000).catch(() => log.warn('detection retention sweep failed'));
+  }, 3_600_000);
+  detectionSweep.unref();
 
   const retention = setInterval(() => {
     if (flows && config.collector.flowRetentionHours > 0) {
@@ -108,6 +133,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     version: VERSION,
     transparency,
     selected,
+    detections: { store: detectionStore, now: Date.now, demo: config.demo.enabled, stix: config.detections.stix },
+    hub: hub ? { service: hub } : undefined,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
@@ -125,6 +152,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   log.info('stopping');
   demo?.stop();
   clearInterval(retention);
+  clearInterval(detectionSweep);
   await new Promise<void>((r) => {
     server.close(() => r());
     // Idle keep-alive connections (a browser tab) must not hold the shutdown.

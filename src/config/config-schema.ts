@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from '../core/selection/address-text.js';
 
 /**
  * The one configuration schema, validated once at start-up and then frozen (Fastify's rule).
@@ -11,6 +12,19 @@ const listenerSchema = z.strictObject({
   /** 0 asks the OS for a free port (tests, demo). */
   port: z.number().int().min(0).max(65535),
 });
+
+const keyId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, '1–64 letters, digits, . _ -');
+
+/** Big public resolvers and NTP services: frequent, benign peers of many hosts (false C&C candidates). */
+export const DEFAULT_HUB_ALLOWLIST: string[] = [
+  '8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844', // Google Public DNS
+  '1.1.1.1', '1.0.0.1', '2606:4700:4700::1111', '2606:4700:4700::1001', // Cloudflare DNS
+  '9.9.9.9', '149.112.112.112', '2620:fe::fe', '2620:fe::9', // Quad9
+  '208.67.222.222', '208.67.220.220', // OpenDNS
+  '162.159.200.1', '162.159.200.123', // time.cloudflare.com
+  '216.239.35.0/24', // time.google.com
+  '133.243.238.163', '133.243.238.164', '133.243.238.243', '133.243.238.244', // ntp.nict.jp
+];
 
 export const configSchema = z.strictObject({
   /**
@@ -72,6 +86,51 @@ export const configSchema = z.strictObject({
       pseudonymKeyFile: z.string().min(1).optional(),
       /** Prefix of every pseudonym ("p1:…"); change it with the key so rotations show in the data. */
       pseudonymKeyId: z.string().regex(/^[A-Za-z0-9]{1,16}$/, '1–16 letters or digits').default('p1'),
+    })
+    .prefault({}),
+  /** Detection candidates: storage retention and STIX export (docs/reference/detections-api.md). */
+  detections: z
+    .strictObject({
+      /** Expired candidates stay in history (stats, detail) this long, then are deleted. */
+      retentionDays: z.number().min(0).default(30),
+      stix: z
+        .strictObject({
+          /** Name of the producer identity every exported STIX object is created_by. */
+          producer: z.string().min(1).max(200).default('Sakimori'),
+          /** TLP marking of the export unless the request asks for another. */
+          tlp: z.enum(['white', 'green', 'amber', 'red']).default('amber'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /**
+   * C&C list sharing (docs/reference/sharing.md). On the hub: `enabled`, its key and the carriers'
+   * public keys. On a carrier: `carrierId`, `url` and `carrierKeyFile` for `sakimori hub push`.
+   */
+  hub: z
+    .strictObject({
+      /** Run as a hub: accept carriers' signed lists, merge, vet and redistribute. */
+      enabled: z.boolean().default(false),
+      hubId: keyId.default('sakimori-hub'),
+      /** The hub's Ed25519 signing key (PKCS#8 PEM, 0600); default <dataDir>/hub-signing.key, created if missing. */
+      signingKeyFile: z.string().min(1).optional(),
+      /** Carriers allowed to submit, each with the public half (SPKI PEM) of its signing key. */
+      carriers: z.array(z.strictObject({ carrierId: keyId, publicKeyFile: z.string().min(1) })).default([]),
+      /** Submissions generated longer ago than this are refused (stale). */
+      maxSubmissionAgeSeconds: z.number().int().min(1).default(3600),
+      maxEntriesPerSubmission: z.number().int().min(1).max(100_000).default(100_000),
+      /** A carrier's report counts half as much after this long without refresh. */
+      recencyHalfLifeHours: z.number().positive().default(24),
+      /** Known-benign addresses/ranges never published (public resolvers, NTP; add your CDNs). */
+      allowlist: z.array(z.string().refine((s) => parseCidr(s) !== null, 'an address or CIDR without host bits')).default(DEFAULT_HUB_ALLOWLIST),
+      /** Carrier side: this carrier's id at the hub. */
+      carrierId: keyId.optional(),
+      /** Carrier side: the hub's base URL. */
+      url: z.string().url().optional(),
+      /** Carrier side: this carrier's Ed25519 signing key (PKCS#8 PEM, 0600). */
+      carrierKeyFile: z.string().min(1).optional(),
+      /** Carrier side: only c2 detections with at least this score are pushed. */
+      pushMinScore: z.number().min(0).max(1).default(0),
     })
     .prefault({}),
   log: z

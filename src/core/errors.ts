@@ -41,6 +41,15 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_WITNESS_REFUSED: { status: 409, message: 'witness refuses to cosign the checkpoint' },
   SAKI_ERR_AUDIT_BUNDLE_UNREADABLE: { status: 400, message: 'audit bundle cannot be read' },
   SAKI_ERR_AUDIT_VERIFY_FAILED: { status: 422, message: 'audit verification failed' },
+  SAKI_ERR_DETECTION_INVALID: { status: 400, message: 'detection does not match the detection contract' },
+  SAKI_ERR_HUB_SUBMISSION_INVALID: { status: 400, message: 'hub submission is malformed' },
+  SAKI_ERR_HUB_UNKNOWN_CARRIER: { status: 403, message: 'hub submission is from a carrier the hub does not know' },
+  SAKI_ERR_HUB_SIGNATURE_INVALID: { status: 422, message: 'hub document signature does not verify' },
+  SAKI_ERR_HUB_SUBMISSION_STALE: { status: 422, message: 'hub submission is too old, from the future, or older than the last one accepted' },
+  SAKI_ERR_HUB_SUBMISSION_REPLAYED: { status: 409, message: 'hub submission was already accepted' },
+  SAKI_ERR_HUB_VET_TRANSITION: { status: 409, message: 'vetting status change is not allowed' },
+  SAKI_ERR_HUB_KEY_UNUSABLE: { status: 500, message: 'hub or carrier signing key cannot be used' },
+  SAKI_ERR_HUB_PUSH_FAILED: { status: 502, message: 'the hub refused the submission or could not be reached' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -96,7 +96,64 @@ export interface SelectedFlowTable {
   dst_country: string | null;
 }
 
+/** A stored detection candidate (core/detect/detection.ts); `detectors` comma-separated, `evidence` JSON. */
+export interface DetectionTable {
+  key: string;
+  kind: string;
+  ip: string;
+  port: number;
+  proto: number;
+  score: number;
+  detectors: string;
+  family: string | null;
+  country: string;
+  asn: number;
+  first_seen: number;
+  last_seen: number;
+  expires_at: number;
+  evidence: string;
+  updated_at: number;
+}
+
+/** An accepted carrier submission to the hub; `digest` (SHA-256 of the signed bytes) refuses replays. */
+export interface HubSubmissionTable {
+  id: number | undefined;
+  carrier_id: string;
+  generated_at: number;
+  received_at: number;
+  digest: string;
+  entries: number;
+}
+
+/** One entry of a carrier's latest accepted list. */
+export interface HubEntryTable {
+  carrier_id: string;
+  ip: string;
+  port: number;
+  proto: number;
+  score: number;
+  first_seen: number;
+  last_seen: number;
+  detectors: string;
+  submission_id: number;
+}
+
+/** Manual vetting state of a merged hub entry (absent row = pending). */
+export interface HubVettingTable {
+  ip: string;
+  port: number;
+  proto: number;
+  status: string;
+  note: string;
+  by_user: string;
+  updated_at: number;
+}
+
 export interface Database {
+  detections: DetectionTable;
+  hub_submissions: HubSubmissionTable;
+  hub_entries: HubEntryTable;
+  hub_vetting: HubVettingTable;
   flows: FlowTable;
   selected_flows: SelectedFlowTable;
   schema_migrations: MigrationTable;

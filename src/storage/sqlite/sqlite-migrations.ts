@@ -115,4 +115,64 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX selected_flows_end ON selected_flows (end_ms);
     `,
   },
+  {
+    // Detections (docs/reference/detections-api.md): one row per candidate (detectionKey), upserted
+    // by the detectors' output; expired rows stay for the history retention, then are deleted.
+    // The hub tables hold carriers' signed C&C lists as submitted (latest list per carrier), the
+    // digests of accepted submissions (replay refusal) and the manual vetting state per entry.
+    version: 6,
+    sql: `
+      CREATE TABLE detections (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        proto INTEGER NOT NULL,
+        score REAL NOT NULL,
+        detectors TEXT NOT NULL,
+        family TEXT,
+        country TEXT NOT NULL,
+        asn INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        evidence TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX detections_current ON detections (expires_at, score);
+      CREATE INDEX detections_last_seen ON detections (last_seen);
+      CREATE TABLE hub_submissions (
+        id INTEGER PRIMARY KEY,
+        carrier_id TEXT NOT NULL,
+        generated_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        entries INTEGER NOT NULL
+      );
+      CREATE INDEX hub_submissions_carrier ON hub_submissions (carrier_id, generated_at);
+      CREATE TABLE hub_entries (
+        carrier_id TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        proto INTEGER NOT NULL,
+        score REAL NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        detectors TEXT NOT NULL,
+        submission_id INTEGER NOT NULL REFERENCES hub_submissions (id),
+        PRIMARY KEY (carrier_id, ip, port, proto)
+      ) WITHOUT ROWID;
+      CREATE INDEX hub_entries_target ON hub_entries (ip, port, proto);
+      CREATE TABLE hub_vetting (
+        ip TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        proto INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        note TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (ip, port, proto)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

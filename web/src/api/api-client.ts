@@ -1,5 +1,6 @@
 import type { ApiErrorBody, CollectorStatus, RecentFlowsResponse } from './collector-types';
 import type { TransparencyStatus, TransparencyVerifyResult } from './transparency-types';
+import type { DetectionPage, DetectionStats, DetectionView, HubEntry, HubOverlap } from './detection-types';
 
 /** Why a request failed, in the terms the UI needs to choose what to show. */
 export type ApiFailure =
@@ -32,12 +33,19 @@ function isErrorBody(v: unknown): v is ApiErrorBody {
   return typeof v === 'object' && v !== null && typeof (v as ApiErrorBody).code === 'string';
 }
 
-async function getJson(path: string, signal?: AbortSignal, method: 'GET' | 'POST' = 'GET', timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+async function getJson(
+  path: string,
+  signal?: AbortSignal,
+  method: 'GET' | 'POST' = 'GET',
+  timeoutMs = REQUEST_TIMEOUT_MS,
+  post?: { body: unknown; headers: Record<string, string> },
+): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(path, { method, signal: combined, headers: { accept: 'application/json' }, cache: 'no-store' });
+    const headers = post ? { accept: 'application/json', 'content-type': 'application/json', ...post.headers } : { accept: 'application/json' };
+    res = await fetch(path, { method, signal: combined, headers, cache: 'no-store', body: post ? JSON.stringify(post.body) : undefined });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError({ kind: 'unreachable', detail: e instanceof Error ? e.message : String(e) });
@@ -105,4 +113,49 @@ export async function postTransparencyVerify(signal?: AbortSignal): Promise<Tran
     throw new ApiError({ kind: 'invalid', detail: 'verification result does not match the contract' });
   }
   return body as TransparencyVerifyResult;
+}
+
+function expectObject<T>(body: unknown, ok: (v: Partial<T>) => boolean, what: string): T {
+  if (typeof body !== 'object' || body === null || !ok(body as Partial<T>)) throw new ApiError({ kind: 'invalid', detail: `${what} does not match the contract` });
+  return body as T;
+}
+
+export interface DetectionQuery {
+  kind?: string;
+  minScore?: number;
+  limit: number;
+  offset: number;
+}
+
+export async function fetchDetections(q: DetectionQuery, signal?: AbortSignal): Promise<DetectionPage> {
+  const params = new URLSearchParams({ limit: String(q.limit), offset: String(q.offset) });
+  if (q.kind) params.set('kind', q.kind);
+  if (q.minScore !== undefined) params.set('minScore', String(q.minScore));
+  return expectObject<DetectionPage>(await getJson(`/api/v1/detections?${params}`, signal), (v) => Array.isArray(v.items) && typeof v.total === 'number', 'detections');
+}
+
+export async function fetchDetection(key: string, signal?: AbortSignal): Promise<DetectionView> {
+  const body = expectObject<{ detection: DetectionView }>(await getJson(`/api/v1/detections/${encodeURIComponent(key)}`, signal), (v) => typeof v.detection === 'object', 'detection');
+  return body.detection;
+}
+
+export async function fetchDetectionStats(signal?: AbortSignal): Promise<DetectionStats> {
+  return expectObject<DetectionStats>(await getJson('/api/v1/detections/stats?bucket=3600000', signal), (v) => Array.isArray(v.series) && Array.isArray(v.byCountry), 'detection stats');
+}
+
+export async function fetchHubEntries(signal?: AbortSignal): Promise<{ total: number; entries: HubEntry[] }> {
+  return expectObject<{ total: number; entries: HubEntry[] }>(await getJson('/api/v1/hub/entries', signal), (v: Partial<{ total: number; entries: HubEntry[] }>) => Array.isArray(v.entries) && typeof v.total === 'number', 'hub entries');
+}
+
+export async function fetchHubOverlap(signal?: AbortSignal): Promise<HubOverlap> {
+  return expectObject<HubOverlap>(await getJson('/api/v1/hub/overlap', signal), (v) => Array.isArray(v.pairs) && typeof v.seenBy === 'object', 'hub overlap');
+}
+
+/** x-sakimori-user is the server's placeholder identity until real authentication arrives. */
+export async function postHubVet(target: { ip: string; port: number; proto: number }, status: string, user: string): Promise<HubEntry> {
+  return expectObject<HubEntry>(
+    await getJson('/api/v1/hub/vet', undefined, 'POST', REQUEST_TIMEOUT_MS, { body: { ...target, status }, headers: { 'x-sakimori-user': user } }),
+    (v) => typeof v.status === 'string',
+    'vetted entry',
+  );
 }
