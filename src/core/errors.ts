@@ -41,6 +41,10 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_WITNESS_REFUSED: { status: 409, message: 'witness refuses to cosign the checkpoint' },
   SAKI_ERR_AUDIT_BUNDLE_UNREADABLE: { status: 400, message: 'audit bundle cannot be read' },
   SAKI_ERR_AUDIT_VERIFY_FAILED: { status: 422, message: 'audit verification failed' },
+  SAKI_ERR_DARKNET_PREFIX: { status: 400, message: 'darknet prefix list is invalid' },
+  SAKI_ERR_DDOS_CONFIG: { status: 400, message: 'DDoS detection settings are invalid' },
+  SAKI_ERR_NOTIFY_STATUS: { status: 400, message: 'unknown notification status' },
+  SAKI_ERR_NOTIFY_TRANSITION: { status: 409, message: 'notification status change is not allowed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
