@@ -54,7 +54,12 @@ export class DarknetObservatory {
 
   /** Current detections of all three detectors, merged per candidate. */
   advance(now: number): Detection[] {
-    return mergeDetections(this.#detectors.flatMap((d) => d.advance(now)));
+    return mergeDetections(this.advanceEach(now));
+  }
+
+  /** Current detections of each detector, unmerged (for callers that keep the latest per detector). */
+  advanceEach(now: number): Detection[] {
+    return this.#detectors.flatMap((d) => d.advance(now));
   }
 
   stateSize(): { entries: number; approxBytes: number } {
