@@ -246,9 +246,10 @@ export class DdosVolumeDetector implements Detector {
     if (t.lastClosed > Number.NEGATIVE_INFINITY) {
       const gaps = Math.min(64, Math.round((b.start - t.lastClosed) / s.bucketMs) - 1);
       for (let i = 0; i < gaps; i++) {
-        update(t.pps, 0, s.alpha);
-        update(t.bps, 0, s.alpha);
-        update(t.fps, 0, s.alpha);
+        const a = weight(s.alpha, t.closed);
+        update(t.pps, 0, a);
+        update(t.bps, 0, a);
+        update(t.fps, 0, a);
         t.closed++;
         t.active = false;
       }
@@ -263,14 +264,16 @@ export class DdosVolumeDetector implements Detector {
     const lb = limit(t.bps, s.minBitsPerSecond);
     const lf = limit(t.fps, s.minFlowsPerSecond);
     const ratio = Math.max(pps / lp, bps / lb, fps / lf);
-    t.closed++;
     if (ratio <= 1) {
-      update(t.pps, pps, s.alpha);
-      update(t.bps, bps, s.alpha);
-      update(t.fps, fps, s.alpha);
+      const a = weight(s.alpha, t.closed);
+      t.closed++;
+      update(t.pps, pps, a);
+      update(t.bps, bps, a);
+      update(t.fps, fps, a);
       t.active = false;
       return;
     }
+    t.closed++;
     const shape = classify(b, s.minHttpSources);
     const sources = b.sources.estimate();
     const score = Math.round(Math.min(0.99, Math.max(0.5, 1 - 0.5 / ratio)) * 1000) / 1000;
@@ -339,6 +342,11 @@ export class DdosVolumeDetector implements Detector {
     for (const t of this.#table.values()) bytes += 260 + (t.cur ? 400 + t.cur.sources.approxBytes() + 40 * t.cur.dstPorts.size : 0);
     return { entries: this.#table.size, approxBytes: bytes };
   }
+}
+
+/** The running mean of the first buckets, then the EWMA weight: a new baseline is not biased towards 0. */
+function weight(alpha: number, closed: number): number {
+  return Math.max(alpha, 1 / (closed + 1));
 }
 
 function update(e: Ewma, x: number, alpha: number): void {
