@@ -22,6 +22,8 @@ export interface SyntheticPacket {
   /** ICMP type and code (default 8/0, echo request). */
   icmpType?: number;
   icmpCode?: number;
+  /** UDP payload (e.g. a flow-export datagram); `ipLength` must then be 28 + its length. Zeros otherwise. */
+  payload?: Uint8Array;
   /** For ICMP errors: the offending packet's IPv4 header and first 8 octets (RFC 792), rebuilt from these fields. */
   quoted?: { src: string; dst: string; proto: number; srcPort: number; dstPort: number };
 }
@@ -70,6 +72,7 @@ export function pcapBuffer(packets: readonly SyntheticPacket[]): Buffer {
       rec.writeUInt16BE(p.srcPort, l4);
       rec.writeUInt16BE(p.dstPort, l4 + 2);
       rec.writeUInt16BE(p.ipLength - 20, l4 + 4);
+      if (p.payload) rec.set(p.payload.subarray(0, p.ipLength - 28), l4 + 8);
     } else if (p.proto === 6) {
       rec.writeUInt16BE(p.srcPort, l4);
       rec.writeUInt16BE(p.dstPort, l4 + 2);

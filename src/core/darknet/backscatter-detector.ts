@@ -16,7 +16,7 @@
 import type { Detection, DetectionFlow, Detector } from '../detect/detection.js';
 import type { DarknetPrefixes } from './darknet-prefixes.js';
 import { backscatterKind, classifyDarknetTraffic } from './darknet-traffic.js';
-import { round3 } from './darknet-scan-detector.js';
+import { round3, scoreOf } from './darknet-scan-detector.js';
 import { DistinctCounter, hashText } from './distinct-counter.js';
 import { SourceTable } from './source-table.js';
 
@@ -102,7 +102,7 @@ export class BackscatterDetector implements Detector {
     const spanS = Math.max(1, (p.lastSeen - p.firstSeen) / 1000);
     const observedPps = p.packets / spanS;
     const fraction = this.#darknet.ipv4Fraction;
-    const score = round3(1 - Math.exp(-addresses / (2 * this.settings.minAddresses)));
+    const score = scoreOf(1 - Math.exp(-addresses / (2 * this.settings.minAddresses)));
     const topPort = [...p.ports].sort((a, b) => b[1] - a[1])[0]?.[0];
     const facts: Record<string, number | string | boolean> = {
       backscatterPackets: p.packets,

@@ -8,6 +8,7 @@ import { BackscatterDetector, type AddressLocator, type BackscatterSettings } fr
 import { DarknetScanDetector, type DarknetScanSettings } from './darknet-scan-detector.js';
 import type { DarknetPrefixes } from './darknet-prefixes.js';
 import { classifyDarknetTraffic } from './darknet-traffic.js';
+import { scoreOf } from './darknet-scan-detector.js';
 import { MiraiFingerprintDetector, type MiraiFingerprintSettings } from './mirai-fingerprint-detector.js';
 
 export interface DarknetObservatorySettings {
@@ -90,7 +91,7 @@ export function mergeDetections(list: readonly Detection[]): Detection[] {
     }
     for (const name of d.detectors) if (!m.detectors.includes(name)) m.detectors.push(name);
     Object.assign(m.evidence.scores, d.evidence.scores);
-    m.score = Math.round((1 - Object.values(m.evidence.scores).reduce((p, s) => p * (1 - (s ?? 0)), 1)) * 1000) / 1000;
+    m.score = scoreOf(1 - Object.values(m.evidence.scores).reduce((p, s) => p * (1 - (s ?? 0)), 1));
     m.family ??= d.family;
     if (m.country === 'unknown') m.country = d.country;
     if (m.as === 0) m.as = d.as;

@@ -109,7 +109,7 @@ export class DarknetScanDetector implements Detector {
   #detection(p: ScanProfile, addresses: number): Detection {
     const spanS = Math.max(1, (p.lastSeen - p.firstSeen) / 1000);
     // 0.63 at the threshold, → 1 as the source probes more of the darknet.
-    const score = round3(1 - Math.exp(-addresses / this.settings.minAddresses));
+    const score = scoreOf(1 - Math.exp(-addresses / this.settings.minAddresses));
     const top = [...p.ports].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k]) => k);
     return {
       kind: 'scanner',
@@ -153,4 +153,9 @@ function protocolNames(bits: number): string {
 
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** A score in [0, 0.999], three decimals: no darknet evidence alone is certainty. */
+export function scoreOf(x: number): number {
+  return Math.min(0.999, Math.max(0, round3(x)));
 }
