@@ -45,7 +45,7 @@ export const flowRecordSchema = z
     end: z.number(),
     exporter: z.string(),
     observationDomain: z.number(),
-    source: z.enum(['netflow-v5', 'netflow-v9', 'ipfix', 'sflow-v5']),
+    source: z.enum(['netflow-v5', 'netflow-v9', 'ipfix', 'sflow-v5', 'packet']),
     ipVersion: z.union([z.literal(4), z.literal(6)]),
     src: z.string(),
     dst: z.string(),

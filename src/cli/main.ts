@@ -5,6 +5,8 @@ import { IMPORT_USAGE, importCommand } from './import-command.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { SELECT_USAGE, selectCommand } from './select-command.js';
+import { DARKNET_USAGE, darknetCommand } from './darknet-command.js';
+import { NOTIFY_USAGE, notifyCommand } from './notify-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 import { HUB_USAGE, hubCommand } from './hub-command.js';
 
@@ -23,6 +25,10 @@ ${AUDIT_USAGE}
 
 ${HUB_USAGE}
 
+${DARKNET_USAGE}
+
+${NOTIFY_USAGE}
+
 sakimori config-schema   print the configuration JSON Schema
 sakimori version     print the version
 sakimori help        this text
@@ -34,6 +40,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   select: selectCommand,
   audit: auditCommand,
   hub: hubCommand,
+  darknet: darknetCommand,
+  notify: notifyCommand,
   'config-schema': async () => {
     process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     return 0;

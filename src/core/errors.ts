@@ -50,6 +50,10 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_HUB_VET_TRANSITION: { status: 409, message: 'vetting status change is not allowed' },
   SAKI_ERR_HUB_KEY_UNUSABLE: { status: 500, message: 'hub or carrier signing key cannot be used' },
   SAKI_ERR_HUB_PUSH_FAILED: { status: 502, message: 'the hub refused the submission or could not be reached' },
+  SAKI_ERR_DARKNET_PREFIX: { status: 400, message: 'darknet prefix list is invalid' },
+  SAKI_ERR_DDOS_CONFIG: { status: 400, message: 'DDoS detection settings are invalid' },
+  SAKI_ERR_NOTIFY_STATUS: { status: 400, message: 'unknown notification status' },
+  SAKI_ERR_NOTIFY_TRANSITION: { status: 409, message: 'notification status change is not allowed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -33,7 +33,7 @@ export function sessionsToPackets(sessions: readonly GeneratedSession[], options
     const s = s0.packets > cap ? { ...s0, packets: cap } : s0;
     const step = s.packets > 1 ? (s.end - s.start) / (s.packets - 1) : 0;
     for (let k = 0; k < s.packets; k++) {
-      out.push({ time: Math.round(s.start + k * step), src: s.src, dst: s.dst, proto: s.proto, srcPort: s.srcPort, dstPort: s.dstPort, ipLength: s.ipLength, tcpFlags: s.proto === 6 ? packetFlags(s, k) : undefined, seq: s.seq });
+      out.push({ time: Math.round(s.start + k * step), src: s.src, dst: s.dst, proto: s.proto, srcPort: s.srcPort, dstPort: s.dstPort, ipLength: s.ipLength, tcpFlags: s.proto === 6 ? packetFlags(s, k) : undefined, tcpSeq: s.seq });
     }
   }
   // Stable sort keeps a session's packets in order when times tie.

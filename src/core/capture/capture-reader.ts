@@ -56,17 +56,41 @@ export function* readCapture(buf: Uint8Array, stats?: CaptureStats): Generator<C
   const format = detectCaptureFormat(buf);
   const st: CaptureStats = stats ?? { format, frames: 0, udpDatagrams: 0, skippedFrames: 0, badFrames: 0 };
   st.format = format;
-  if (format === 'pcap') yield* readPcap(buf, st);
-  else if (format === 'pcapng') yield* readPcapng(buf, st);
-  else {
+  if (format === 'raw') {
     if (buf.length === 0) throw new SakimoriError('SAKI_ERR_CAPTURE_FORMAT', 'empty file');
     st.frames++;
     st.udpDatagrams++;
     yield { timestamp: 0, src: '0.0.0.0', srcPort: 0, dst: '0.0.0.0', dstPort: 0, payload: buf };
+    return;
+  }
+  for (const fr of readCaptureFrames(buf, st)) {
+    const d = parseFrame(fr.data, fr.linkType, fr.timestamp, st);
+    if (d) yield d;
   }
 }
 
-function* readPcap(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatagram> {
+/** One link-layer frame of a pcap/pcapng capture (any protocol), with its link type. */
+export interface CapturedFrame {
+  /** Capture time, ms since the Unix epoch (fractional part kept); 0 for a pcapng Simple Packet Block. */
+  timestamp: number;
+  /** LINKTYPE_* of the frame's interface (tcpdump.org/linktypes.html). */
+  linkType: number;
+  data: Uint8Array;
+}
+
+/**
+ * Every frame of a pcap or pcapng buffer, whatever it carries (readCapture keeps only UDP; the
+ * darknet reader needs TCP and ICMP too). Counts frames, and bad frames of a block that cannot
+ * be attributed to an interface. Throws SAKI_ERR_CAPTURE_FORMAT for anything else.
+ */
+export function* readCaptureFrames(buf: Uint8Array, st: CaptureStats): Generator<CapturedFrame> {
+  const format = detectCaptureFormat(buf);
+  if (format === 'pcap') yield* readPcap(buf, st);
+  else if (format === 'pcapng') yield* readPcapng(buf, st);
+  else throw new SakimoriError('SAKI_ERR_CAPTURE_FORMAT', buf.length === 0 ? 'empty file' : 'not pcap or pcapng');
+}
+
+function* readPcap(buf: Uint8Array, st: CaptureStats): Generator<CapturedFrame> {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf.length < 24) throw new SakimoriError('SAKI_ERR_CAPTURE_TRUNCATED', 'pcap global header');
   const magicLe = dv.getUint32(0, true);
@@ -84,13 +108,12 @@ function* readPcap(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatagra
     if (off + incl > buf.length) throw new SakimoriError('SAKI_ERR_CAPTURE_TRUNCATED', `record data at byte ${off}`);
     st.frames++;
     const ts = sec * 1000 + (nano ? frac / 1e6 : frac / 1e3);
-    const d = parseFrame(buf.subarray(off, off + incl), linkType, ts, st);
-    if (d) yield d;
+    yield { timestamp: ts, linkType, data: buf.subarray(off, off + incl) };
     off += incl;
   }
 }
 
-function* readPcapng(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatagram> {
+function* readPcapng(buf: Uint8Array, st: CaptureStats): Generator<CapturedFrame> {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let le = true;
   let interfaces: { linkType: number; tsDivisor: number }[] = [];
@@ -139,8 +162,7 @@ function* readPcapng(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatag
         st.badFrames++;
       } else {
         const ts = (tsHigh * 4294967296 + tsLow) / iface.tsDivisor;
-        const d = parseFrame(buf.subarray(body + 20, body + 20 + capLen), iface.linkType, ts, st);
-        if (d) yield d;
+        yield { timestamp: ts, linkType: iface.linkType, data: buf.subarray(body + 20, body + 20 + capLen) };
       }
     } else if (type === 0x00000003) {
       // Simple Packet Block: interface 0, no timestamp.
@@ -150,21 +172,23 @@ function* readPcapng(buf: Uint8Array, st: CaptureStats): Generator<CapturedDatag
       st.frames++;
       if (!iface) st.badFrames++;
       else {
-        const d = parseFrame(buf.subarray(body + 4, body + 4 + capLen), iface.linkType, 0, st);
-        if (d) yield d;
+        yield { timestamp: 0, linkType: iface.linkType, data: buf.subarray(body + 4, body + 4 + capLen) };
       }
     }
     off += len;
   }
 }
 
-/** Walks link layer → IP → UDP. Returns undefined (counted) for anything else. */
-export function parseFrame(f: Uint8Array, linkType: number, ts: number, st: CaptureStats): CapturedDatagram | undefined {
+/**
+ * Offset of the IP header inside a frame and its EtherType (0x0800 IPv4, 0x86dd IPv6), or
+ * undefined when the link type is unknown (`bad` false) or the frame is too short (`bad` true).
+ */
+export function locateNetworkLayer(f: Uint8Array, linkType: number): { off: number; etherType: number } | { bad: boolean } {
   let off: number;
   let etherType: number;
   switch (linkType) {
     case LINKTYPE_ETHERNET: {
-      if (f.length < 14) return bad(st);
+      if (f.length < 14) return { bad: true };
       etherType = (f[12] << 8) | f[13];
       off = 14;
       // 802.1Q / 802.1ad / QinQ tags.
@@ -175,18 +199,18 @@ export function parseFrame(f: Uint8Array, linkType: number, ts: number, st: Capt
       break;
     }
     case LINKTYPE_LINUX_SLL:
-      if (f.length < 16) return bad(st);
+      if (f.length < 16) return { bad: true };
       etherType = (f[14] << 8) | f[15];
       off = 16;
       break;
     case LINKTYPE_LINUX_SLL2:
-      if (f.length < 20) return bad(st);
+      if (f.length < 20) return { bad: true };
       etherType = (f[0] << 8) | f[1];
       off = 20;
       break;
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP: {
-      if (f.length < 4) return bad(st);
+      if (f.length < 4) return { bad: true };
       const fam = linkType === LINKTYPE_LOOP ? (f[0] << 24) | (f[1] << 16) | (f[2] << 8) | f[3] : f[0] | (f[1] << 8) | (f[2] << 16) | (f[3] << 24);
       const famBe = (f[0] << 24) | (f[1] << 16) | (f[2] << 8) | f[3];
       const family = fam === 2 || famBe === 2 ? 4 : 6;
@@ -198,14 +222,21 @@ export function parseFrame(f: Uint8Array, linkType: number, ts: number, st: Capt
     case LINKTYPE_RAW_ALT:
     case LINKTYPE_IPV4:
     case LINKTYPE_IPV6:
-      if (f.length < 1) return bad(st);
+      if (f.length < 1) return { bad: true };
       etherType = f[0] >> 4 === 4 ? 0x0800 : 0x86dd;
       off = 0;
       break;
     default:
-      st.skippedFrames++;
-      return undefined;
+      return { bad: false };
   }
+  return { off, etherType };
+}
+
+/** Walks link layer → IP → UDP. Returns undefined (counted) for anything else. */
+export function parseFrame(f: Uint8Array, linkType: number, ts: number, st: CaptureStats): CapturedDatagram | undefined {
+  const at = locateNetworkLayer(f, linkType);
+  if ('bad' in at) return at.bad ? bad(st) : skip(st);
+  const { off, etherType } = at;
   if (etherType === 0x0800) {
     if (off + 20 > f.length || f[off] >> 4 !== 4) return bad(st);
     const ihl = (f[off] & 0x0f) * 4;

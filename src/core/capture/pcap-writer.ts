@@ -1,6 +1,7 @@
 /**
  * Writes classic pcap files (LINKTYPE_ETHERNET, microsecond timestamps) of synthetic IPv4
- * TCP/UDP packets: the input of real exporters such as softflowd in tests and the traffic generator.
+ * TCP/UDP/ICMP packets: the input of real exporters such as softflowd in tests and the traffic
+ * generator, and darknet traffic (scans, backscatter) for the darknet tests.
  * Payload bytes are zeros: only headers matter to an exporter.
  */
 export interface SyntheticPacket {
@@ -8,14 +9,23 @@ export interface SyntheticPacket {
   time: number;
   src: string;
   dst: string;
-  proto: 6 | 17;
+  proto: 1 | 6 | 17;
+  /** 0 for ICMP. */
   srcPort: number;
   dstPort: number;
-  /** IP total length (header + transport + payload), ≥ 40 for TCP, ≥ 28 for UDP. */
+  /** IP total length (header + transport + payload), ≥ 40 for TCP, ≥ 28 for UDP and ICMP (≥ 56 with `quoted`). */
   ipLength: number;
   tcpFlags?: number;
-  /** TCP sequence number (0 when absent); Mirai scanners set it to the destination address. */
-  seq?: number;
+  /** TCP sequence number (default 0) and acknowledgment number (default 0). */
+  tcpSeq?: number;
+  tcpAck?: number;
+  /** ICMP type and code (default 8/0, echo request). */
+  icmpType?: number;
+  icmpCode?: number;
+  /** UDP payload (e.g. a flow-export datagram); `ipLength` must then be 28 + its length. Zeros otherwise. */
+  payload?: Uint8Array;
+  /** For ICMP errors: the offending packet's IPv4 header and first 8 octets (RFC 792), rebuilt from these fields. */
+  quoted?: { src: string; dst: string; proto: number; srcPort: number; dstPort: number };
 }
 
 /** One UDP datagram with its payload (flow-export captures: IPFIX, NetFlow). */
@@ -35,7 +45,7 @@ function ipv4(s: string, b: Buffer, off: number): void {
 
 function ipChecksum(b: Buffer, off: number, len: number): number {
   let sum = 0;
-  for (let i = 0; i < len; i += 2) sum += (b[off + i] << 8) | b[off + i + 1];
+  for (let i = 0; i < len; i += 2) sum += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
 }
@@ -76,15 +86,36 @@ export function packetRecord(p: SyntheticPacket): Buffer {
   ipv4(p.dst, rec, ip + 16);
   rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
   const l4 = ip + 20;
-  rec.writeUInt16BE(p.srcPort, l4);
-  rec.writeUInt16BE(p.dstPort, l4 + 2);
   if (p.proto === 17) {
+    rec.writeUInt16BE(p.srcPort, l4);
+    rec.writeUInt16BE(p.dstPort, l4 + 2);
     rec.writeUInt16BE(p.ipLength - 20, l4 + 4);
-  } else {
-    rec.writeUInt32BE((p.seq ?? 0) >>> 0, l4 + 4);
+    if (p.payload) rec.set(p.payload.subarray(0, p.ipLength - 28), l4 + 8);
+  } else if (p.proto === 6) {
+    rec.writeUInt16BE(p.srcPort, l4);
+    rec.writeUInt16BE(p.dstPort, l4 + 2);
+    rec.writeUInt32BE((p.tcpSeq ?? 0) >>> 0, l4 + 4);
+    rec.writeUInt32BE((p.tcpAck ?? 0) >>> 0, l4 + 8);
     rec[l4 + 12] = 0x50;
     rec[l4 + 13] = p.tcpFlags ?? 0x18;
     rec.writeUInt16BE(65535, l4 + 14);
+  } else {
+    rec[l4] = p.icmpType ?? 8;
+    rec[l4 + 1] = p.icmpCode ?? 0;
+    const q = p.quoted;
+    if (q && p.ipLength >= 56) {
+      const qi = l4 + 8;
+      rec[qi] = 0x45;
+      rec.writeUInt16BE(40, qi + 2);
+      rec[qi + 8] = 64;
+      rec[qi + 9] = q.proto;
+      ipv4(q.src, rec, qi + 12);
+      ipv4(q.dst, rec, qi + 16);
+      rec.writeUInt16BE(ipChecksum(rec, qi, 20), qi + 10);
+      rec.writeUInt16BE(q.srcPort, qi + 20);
+      rec.writeUInt16BE(q.dstPort, qi + 22);
+    }
+    rec.writeUInt16BE(ipChecksum(rec, l4, p.ipLength - 20), l4 + 2);
   }
   return rec;
 }

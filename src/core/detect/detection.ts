@@ -31,6 +31,19 @@ export interface DetectionFlow {
   /** Origin AS (record's when exported, else from the data); 0 when unknown. */
   srcAs: number;
   dstAs: number;
+  /** Present only when the "flow" is one captured packet (darknet captures): header facts no flow export carries. */
+  packet?: PacketFacts;
+}
+
+/** Transport-header facts of one captured packet (src/core/darknet/darknet-packet.ts). */
+export interface PacketFacts {
+  /** TCP sequence number (unsigned 32-bit); -1 when not TCP or not captured. */
+  tcpSeq: number;
+  /**
+   * ICMP/ICMPv6 errors: the destination of the quoted offending packet (RFC 792, RFC 4443 §2.4),
+   * i.e. the host the darknet address seemingly sent to; undefined when not an error or not captured.
+   */
+  quotedDst?: string;
 }
 
 /** Evidence behind a detection: counts and short facts, never communications content. */

@@ -3,7 +3,8 @@
  * Only mechanical information (機械的情報, Act Art. 22): addresses, ports, protocol, volume,
  * timestamps. Never payload. The field mapping per export format is in docs/reference/flow-fields.md.
  */
-export type FlowSource = 'netflow-v5' | 'netflow-v9' | 'ipfix' | 'sflow-v5';
+/** 'packet': one captured packet seen as a one-packet flow (darknet captures, src/core/darknet); never stored as a flow. */
+export type FlowSource = 'netflow-v5' | 'netflow-v9' | 'ipfix' | 'sflow-v5' | 'packet';
 
 export interface FlowRecord {
   /** Flow start, milliseconds since the Unix epoch (v5/v9 sysUptime already resolved). */

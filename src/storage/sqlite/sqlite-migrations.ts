@@ -116,6 +116,41 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
+    // NOTICE-style notification lists (docs/reference/darknet.md): domestic devices seen scanning
+    // the darknet, per responsible AS, with their remediation status. Status history is append-only.
+    version: 4,
+    sql: `
+      CREATE TABLE notification_entries (
+        ip TEXT PRIMARY KEY,
+        as_number INTEGER NOT NULL,
+        country TEXT NOT NULL,
+        family TEXT,
+        ports TEXT NOT NULL,
+        score REAL NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('new', 'notified', 'acknowledged', 'remediated', 'false-positive')),
+        status_at INTEGER NOT NULL,
+        notified_at INTEGER,
+        acknowledged_at INTEGER,
+        closed_at INTEGER,
+        reopened INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE INDEX notification_entries_as ON notification_entries (as_number, ip);
+      CREATE TABLE notification_events (
+        id INTEGER PRIMARY KEY,
+        ip TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        reason TEXT NOT NULL
+      );
+      CREATE INDEX notification_events_ip ON notification_events (ip, id);
+      CREATE TRIGGER notification_events_append_only_u BEFORE UPDATE ON notification_events BEGIN SELECT RAISE(ABORT, 'notification_events is append-only'); END;
+      CREATE TRIGGER notification_events_append_only_d BEFORE DELETE ON notification_events BEGIN SELECT RAISE(ABORT, 'notification_events is append-only'); END;
+    `,
+  },
+  {
     // Detections (docs/reference/detections-api.md): one row per candidate (detectionKey), upserted
     // by the detectors' output; expired rows stay for the history retention, then are deleted.
     // The hub tables hold carriers' signed C&C lists as submitted (latest list per carrier), the
