@@ -30,7 +30,7 @@ export interface SakimoriBeaconOptions {
   /** Size MAD/median at or below which sizes are fully consistent, and at or above which they are not. */
   sizeConsistent: number;
   sizeInconsistent: number;
-  /** Regular intervals for full confidence. */
+  /** Single-period (core) intervals for full confidence. */
   fullConfidenceIntervals: number;
   /** Prevalence is only judged for endpoints with at least this many internal hosts. */
   prevalenceMinHosts: number;
@@ -49,7 +49,7 @@ export const SAKIMORI_BEACON_DEFAULTS: SakimoriBeaconOptions = Object.freeze({
   randomSpread: 1.1,
   sizeConsistent: 0.1,
   sizeInconsistent: 0.6,
-  fullConfidenceIntervals: 10,
+  fullConfidenceIntervals: 16,
   prevalenceMinHosts: 8,
   prevalenceRare: 0.1,
   prevalenceShared: 0.4,
@@ -100,16 +100,17 @@ export class SakimoriBeaconScorer implements BeaconScorer {
     const spread = q.q2 > 0 && core >= 3 ? (q.q3 - q.q1) / q.q2 : Number.POSITIVE_INFINITY;
     const bowley = q.q3 > q.q1 ? (q.q1 + q.q3 - 2 * q.q2) / (q.q3 - q.q1) : 0;
     const shortShare = short / k;
-    // Up to ~40 % missed check-ins are tolerated; beyond, the "core" is too small a part to trust.
+    // A quarter of check-ins missing is tolerated in full, half is not: memoryless traffic leaves
+    // about a third of its intervals above 1.5 medians, so a large "missed" share is itself a sign.
     const missedShare = (k - core) / k;
-    const ts = ramp(spread, o.regularSpread, o.randomSpread) * ramp(shortShare, 0.05, 0.2) * ramp(missedShare, 0.4, 0.7) * (0.8 + 0.2 * (1 - Math.abs(bowley)));
+    const ts = ramp(spread, o.regularSpread, o.randomSpread) * ramp(shortShare, 0.05, 0.2) * ramp(missedShare, 0.25, 0.5) * (0.8 + 0.2 * (1 - Math.abs(bowley)));
 
     const sizeMedian = medianOfSorted(input.sizes, 0, n);
     const sizeMad = madOfSorted(input.sizes, n, scratch);
     const sizeSpread = sizeMedian > 0 ? sizeMad / sizeMedian : sizeMad === 0 ? 0 : Number.POSITIVE_INFINITY;
     const ds = ramp(sizeSpread, o.sizeConsistent, o.sizeInconsistent);
 
-    const confidence = clamp01((k - 2) / (o.fullConfidenceIntervals - 2));
+    const confidence = clamp01((core - 2) / (o.fullConfidenceIntervals - 2));
     let prevalence = 1;
     const share = input.activeHosts > 0 ? input.endpointHosts / input.activeHosts : 0;
     if (input.endpointHosts >= o.prevalenceMinHosts) {
