@@ -47,7 +47,6 @@ export class DetectionEngine {
   readonly #candidates = new Map<string, Candidate>();
   readonly #bots = new Map<string, Bot>();
   readonly #changedBots = new Set<Bot>();
-  #now = Number.NEGATIVE_INFINITY;
 
   constructor(detectors: readonly Detector[], options: Partial<DetectionEngineOptions> = {}) {
     this.detectors = detectors;
@@ -75,7 +74,6 @@ export class DetectionEngine {
 
   /** Closes detector windows up to `now`; returns the candidates that are new or changed (C&Cs first, then bots). */
   advance(now: number): Detection[] {
-    this.#now = now;
     const changed = new Map<string, Candidate>();
     for (const det of this.detectors) {
       for (const d of det.advance(now)) {
