@@ -41,6 +41,8 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_WITNESS_REFUSED: { status: 409, message: 'witness refuses to cosign the checkpoint' },
   SAKI_ERR_AUDIT_BUNDLE_UNREADABLE: { status: 400, message: 'audit bundle cannot be read' },
   SAKI_ERR_AUDIT_VERIFY_FAILED: { status: 422, message: 'audit verification failed' },
+  SAKI_ERR_SEEDS_INVALID: { status: 400, message: 'seed list is invalid' },
+  SAKI_ERR_SEEDS_UNREADABLE: { status: 400, message: 'seed list file cannot be read' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -23,7 +23,7 @@ export interface FanInOptions {
   /** Share of active domestic hosts up to which the endpoint is rare, and from which it is shared. */
   rareShare: number;
   sharedShare: number;
-  /** Below this many active hosts shares are not meaningful and rarity is not judged. */
+  /** Shares are taken of at least this many hosts (a small or still-unknown population makes any endpoint look popular or rare). */
   minPopulation: number;
   /** Standard deviation of ln(bytes per flow) and ln(packets per flow) for "same shape", and for "unrelated". */
   shapeTight: number;
@@ -180,8 +180,9 @@ export class FanInDetector implements Detector {
     const tight = (sd: number) => clamp01((o.shapeLoose - sd) / (o.shapeLoose - o.shapeTight));
     const shape = 0.6 * tight(sdBytes) + 0.4 * tight(sdPkts);
     const active = this.#active.size;
-    const share = active > 0 ? h / active : 0;
-    const rarity = active < o.minPopulation ? 1 : clamp01((o.sharedShare - share) / (o.sharedShare - o.rareShare));
+    // Until the population is known (start-up, small networks), shares are taken of minPopulation.
+    const share = h / Math.max(active, o.minPopulation);
+    const rarity = clamp01((o.sharedShare - share) / (o.sharedShare - o.rareShare));
     const score = hostScore * shape * rarity * servicePrior(e.proto, e.port);
     return { score: Math.round(score * 1000) / 1000, hostScore, shape, rarity, share };
   }
