@@ -31,6 +31,10 @@ export interface BeaconPair {
   lastEnd: number;
   /** New samples since the last evaluation. */
   dirty: boolean;
+  /** Flow time at which the entry was (re)appended to the table's order. */
+  orderTime: number;
+  /** Seen again since it was last (re)appended: earns a second chance at eviction. */
+  touched: boolean;
   /** Waiting in the detector's evaluation queue. */
   queued: boolean;
   /** Last score given by the scorer (for the selector hook). */
@@ -65,6 +69,8 @@ export class BeaconPairs {
   readonly #free: number[] = [];
   #nextSlot = 0;
   #base = Number.NaN;
+  /** Latest flow start seen: the order time of appended entries. */
+  #clock = Number.NEGATIVE_INFINITY;
   evicted = 0;
 
   constructor(readonly options: BeaconPairsOptions) {}
@@ -122,6 +128,8 @@ export class BeaconPairs {
         lastSrcPort: -1,
         lastEnd: Number.NEGATIVE_INFINITY,
         dirty: false,
+        orderTime: Math.max(r.start, this.#clock),
+        touched: false,
         queued: false,
         score: 0,
         intervalS: 0,
@@ -129,12 +137,9 @@ export class BeaconPairs {
       this.#pairs.set(key, p);
       this.#endpointHosts.set(endpointKey, (this.#endpointHosts.get(endpointKey) ?? 0) + 1);
       this.#hostPairs.set(r.src, (this.#hostPairs.get(r.src) ?? 0) + 1);
-    } else {
-      // LRU order: Map iteration order is insertion order.
-      this.#pairs.delete(key);
-      this.#pairs.set(key, p);
-    }
+    } else p.touched = true;
     p.flows++;
+    if (r.start > this.#clock) this.#clock = r.start;
     if (r.start < p.firstSeen) p.firstSeen = r.start;
     if (r.end > p.lastSeen) p.lastSeen = r.end;
     if (Number.isNaN(this.#base)) this.#base = r.start - 3_600_000;
@@ -179,26 +184,47 @@ export class BeaconPairs {
     return n;
   }
 
-  /** Drops pairs idle since before `now - idleMs` (least recently touched first). */
+  /**
+   * Drops pairs idle since before `now - idleMs`. Map order is append order (orderTime
+   * non-decreasing), and a pair is not moved when touched (a delete+set per flow costs more than
+   * the whole rest of observe); instead the sweep moves a still-active pair from the front to the
+   * back, at most once per window (CLOCK-style second chance).
+   */
   sweep(now: number): void {
     const cutoff = now - this.options.idleMs;
     for (const p of this.#pairs.values()) {
-      if (p.lastSeen >= cutoff) break;
-      this.#remove(p);
+      if (p.orderTime >= cutoff) break;
+      if (p.lastSeen < cutoff) this.#remove(p);
+      else this.#moveToBack(p, Math.max(now, this.#clock));
     }
+  }
+
+  #moveToBack(p: BeaconPair, now: number): void {
+    this.#pairs.delete(p.key);
+    p.orderTime = now;
+    p.touched = false;
+    this.#pairs.set(p.key, p);
   }
 
   /** Approximate bytes: slab, plus per-entry object, key and map overheads (measured by bench/detect-state-bench.ts). */
   approxBytes(): number {
     const slab = this.#times.length * CHUNK * this.options.capacity * 8;
-    return slab + this.#pairs.size * 360 + this.#endpointHosts.size * 90 + this.#hostPairs.size * 80;
+    return slab + this.#pairs.size * 440 + this.#endpointHosts.size * 90 + this.#hostPairs.size * 80;
   }
 
+  /** Evicts from the front, giving up to 8 recently active pairs a second chance (approximate LRU). */
   #evictOldest(): void {
-    const first = this.#pairs.values().next();
-    if (!first.done) {
-      this.#remove(first.value);
+    for (let tries = 0; tries < 8; tries++) {
+      const first = this.#pairs.values().next();
+      if (first.done) return;
+      const p = first.value;
+      if (tries < 7 && p.touched) {
+        this.#moveToBack(p, this.#clock);
+        continue;
+      }
+      this.#remove(p);
       this.evicted++;
+      return;
     }
   }
 
