@@ -260,10 +260,11 @@ export class DetectionEngine {
 
   /**
    * Drops what no detector has refreshed within its time-to-live: stale detector parts of a
-   * candidate, candidates with no part left, and bots with no current C&C. O(candidates + bots)
-   * per call.
+   * candidate, candidates with no part left, and bots with no current C&C. O(candidates) per
+   * call, plus O(bots) when a candidate went.
    */
   #expire(now: number): void {
+    let deleted = false;
     for (const [key, c] of this.#candidates) {
       let dropped = false;
       for (const [name, d] of c.perDetector) {
@@ -272,9 +273,12 @@ export class DetectionEngine {
           dropped = true;
         }
       }
-      if (c.perDetector.size === 0) this.#candidates.delete(key);
-      else if (dropped) c.detection = this.#merge(c);
+      if (c.perDetector.size === 0) {
+        this.#candidates.delete(key);
+        deleted = true;
+      } else if (dropped) c.detection = this.#merge(c);
     }
+    if (!deleted) return;
     for (const [ip, b] of this.#bots) {
       for (const key of b.c2) if (!this.#candidates.has(key)) b.c2.delete(key);
       if (b.c2.size === 0) this.#bots.delete(ip);

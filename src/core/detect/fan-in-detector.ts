@@ -75,6 +75,8 @@ export class FanInDetector implements Detector {
   readonly #endpoints = new Map<string, FanInEndpoint>();
   /** Active domestic host → last flow time (LRU order). */
   readonly #active = new Map<string, number>();
+  /** Endpoints with new evidence since the last advance (no scan of the whole table). */
+  #changed: FanInEndpoint[] = [];
   evicted = 0;
 
   constructor(options: Partial<FanInOptions> = {}) {
@@ -113,7 +115,7 @@ export class FanInDetector implements Detector {
     else {
       if (e.hosts === undefined) e.hosts = new Map([[e.firstHost, e.firstHostSeen]]);
       if (e.hosts.has(r.src) || e.hosts.size < this.#o.maxHostsPerEndpoint) {
-        if (!e.hosts.has(r.src)) e.changed = true;
+        if (!e.hosts.has(r.src)) this.#markChanged(e);
         e.hosts.set(r.src, t);
       }
     }
@@ -129,7 +131,13 @@ export class FanInDetector implements Detector {
     e.pktsM2 += dp * (p - e.pktsMean);
     if (r.start < e.firstSeen) e.firstSeen = r.start;
     if (t > e.lastSeen) e.lastSeen = t;
-    if (e.hosts !== undefined && e.hosts.size >= this.#o.minHosts) e.changed = true;
+    if (e.hosts !== undefined && e.hosts.size >= this.#o.minHosts) this.#markChanged(e);
+  }
+
+  #markChanged(e: FanInEndpoint): void {
+    if (e.changed) return;
+    e.changed = true;
+    this.#changed.push(e);
   }
 
   advance(now: number): Detection[] {
@@ -143,9 +151,11 @@ export class FanInDetector implements Detector {
       this.#active.delete(h);
     }
     const out: Detection[] = [];
-    for (const e of this.#endpoints.values()) {
-      if (!e.changed || e.hosts === undefined) continue;
+    const changed = this.#changed;
+    this.#changed = [];
+    for (const e of changed) {
       e.changed = false;
+      if (e.hosts === undefined || this.#endpoints.get(e.key) !== e) continue;
       for (const [h, t] of e.hosts) if (t < cutoff) e.hosts.delete(h);
       const d = this.#detection(e);
       if (d !== undefined) out.push(d);

@@ -71,6 +71,8 @@ export class SeedPeerDetector implements Detector {
   readonly #seeds = new Map<string, number>();
   readonly #sources: string[] = [];
   readonly #endpoints = new Map<string, SeedEndpoint>();
+  /** Endpoints with new evidence since the last advance. */
+  #changed: SeedEndpoint[] = [];
   evicted = 0;
 
   constructor(options: Partial<SeedPeerOptions> = {}) {
@@ -117,7 +119,7 @@ export class SeedPeerDetector implements Detector {
       const e = this.#endpoints.get(`${r.dst}|${r.dstPort}|${r.proto}`);
       if (e !== undefined && e.nonSeedHosts.size < this.#o.maxHostsPerEndpoint && !e.nonSeedHosts.has(r.src)) {
         e.nonSeedHosts.add(r.src);
-        e.changed = true;
+        this.#markChanged(e);
       }
     }
   }
@@ -133,7 +135,7 @@ export class SeedPeerDetector implements Detector {
           this.evicted++;
         }
       }
-      e = { key, ip, port, proto, country, as, seedHosts: new Set(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: true };
+      e = { key, ip, port, proto, country, as, seedHosts: new Set(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
     } else this.#endpoints.delete(key);
     this.#endpoints.set(key, e);
     if (e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.add(seed);
@@ -146,7 +148,13 @@ export class SeedPeerDetector implements Detector {
     e.sizeM2 += d * (x - e.sizeMean);
     if (start < e.firstSeen) e.firstSeen = start;
     if (end > e.lastSeen) e.lastSeen = end;
+    this.#markChanged(e);
+  }
+
+  #markChanged(e: SeedEndpoint): void {
+    if (e.changed) return;
     e.changed = true;
+    this.#changed.push(e);
   }
 
   advance(now: number): Detection[] {
@@ -156,9 +164,11 @@ export class SeedPeerDetector implements Detector {
       this.#endpoints.delete(e.key);
     }
     const out: Detection[] = [];
-    for (const e of this.#endpoints.values()) {
-      if (!e.changed) continue;
+    const changed = this.#changed;
+    this.#changed = [];
+    for (const e of changed) {
       e.changed = false;
+      if (this.#endpoints.get(e.key) !== e) continue;
       const d = this.#detection(e);
       if (d !== undefined) out.push(d);
     }
