@@ -171,6 +171,24 @@ export class RitaBeaconScorer implements BeaconScorer {
   }
 }
 
+/** RITA's timestamp score of a list of second timestamps; undefined where RITA returns an error (< 4 timestamps or < 3 non-zero intervals). */
+export function ritaTimestampScore(timestamps: readonly number[]): number | undefined {
+  if (timestamps.length < 4) return undefined;
+  const sorted = [...timestamps].sort((a, b) => a - b);
+  const deltas: number[] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) if (sorted[i + 1] - sorted[i] > 0) deltas.push(sorted[i + 1] - sorted[i]);
+  if (deltas.length < 3) return undefined;
+  const d = Float64Array.from(deltas).sort();
+  return statisticalScore(d, d.length, 1, new Float64Array(d.length));
+}
+
+/** RITA's data size score of a list of per-connection byte counts; undefined for fewer than 3. */
+export function ritaDataSizeScore(bytes: readonly number[]): number | undefined {
+  if (bytes.length < 3) return undefined;
+  const b = Float64Array.from(bytes).sort();
+  return statisticalScore(b, b.length, 0, new Float64Array(b.length));
+}
+
 /** Mean of the Bowley-skewness score and the MAD score over sorted values (RITA's calculateStatisticalScore). */
 function statisticalScore(sorted: Float64Array, n: number, defaultMadScore: number, scratch: Float64Array): number {
   const q = quartilesOfSorted(sorted, n);
