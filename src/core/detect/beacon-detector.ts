@@ -100,6 +100,7 @@ export class BeaconDetector implements Detector {
           proto: p.proto,
           port: p.port,
           endpointHosts: this.#pairs.endpointHosts(p.endpointKey),
+          serviceHosts: p.service.hosts,
           activeHosts: this.#pairs.activeHosts,
           windowStart,
           now,

@@ -15,6 +15,8 @@ export interface BeaconPair {
   port: number;
   proto: number;
   endpointKey: string;
+  /** Shared counter of internal hosts on the same service (IPv4 /24, port, proto). */
+  service: ServiceHosts;
   country: string;
   as: number;
   /** Slab slot of the sample ring. */
@@ -43,6 +45,21 @@ export interface BeaconPair {
   intervalS: number;
 }
 
+/** Internal hosts with a live pair to any address of one service prefix. */
+export interface ServiceHosts {
+  hosts: number;
+}
+
+/**
+ * The prevalence key of an endpoint: its IPv4 /24 with port and protocol. A large service answers
+ * from many addresses of one block (DNS load balancing, anycast pools), so counting per address
+ * would make each address look rare; a botnet's C&C is one address. IPv6 is keyed per address.
+ */
+export function serviceKey(ip: string, port: number, proto: number): string {
+  const dot = ip.lastIndexOf('.');
+  return `${dot > 0 && !ip.includes(':') ? ip.slice(0, dot) : ip}|${port}|${proto}`;
+}
+
 export interface BeaconPairsOptions {
   /** Connection samples kept per pair. */
   capacity: number;
@@ -63,6 +80,7 @@ const TICK_MS = 100;
 export class BeaconPairs {
   readonly #pairs = new Map<string, BeaconPair>();
   readonly #endpointHosts = new Map<string, number>();
+  readonly #services = new Map<string, ServiceHosts>();
   readonly #hostPairs = new Map<string, number>();
   readonly #times: Uint32Array[] = [];
   readonly #sizes: Float32Array[] = [];
@@ -109,6 +127,13 @@ export class BeaconPairs {
     let p = this.#pairs.get(key);
     if (p === undefined) {
       if (this.#pairs.size >= this.options.maxPairs) this.#evictOldest();
+      const sk = serviceKey(r.dst, r.dstPort, r.proto);
+      let service = this.#services.get(sk);
+      if (service === undefined) {
+        service = { hosts: 0 };
+        this.#services.set(sk, service);
+      }
+      service.hosts++;
       p = {
         key,
         host: r.src,
@@ -116,6 +141,7 @@ export class BeaconPairs {
         port: r.dstPort,
         proto: r.proto,
         endpointKey,
+        service,
         country: f.dstCountry,
         as: f.dstAs,
         slot: this.#allocSlot(),
@@ -209,7 +235,7 @@ export class BeaconPairs {
   /** Approximate bytes: slab, plus per-entry object, key and map overheads (measured by bench/detect-state-bench.ts). */
   approxBytes(): number {
     const slab = this.#times.length * CHUNK * this.options.capacity * 8;
-    return slab + this.#pairs.size * 440 + this.#endpointHosts.size * 90 + this.#hostPairs.size * 80;
+    return slab + this.#pairs.size * 440 + this.#endpointHosts.size * 90 + this.#services.size * 110 + this.#hostPairs.size * 80;
   }
 
   /** Evicts from the front, giving up to 8 recently active pairs a second chance (approximate LRU). */
@@ -231,6 +257,7 @@ export class BeaconPairs {
   #remove(p: BeaconPair): void {
     this.#pairs.delete(p.key);
     this.#free.push(p.slot);
+    if (--p.service.hosts <= 0) this.#services.delete(serviceKey(p.ip, p.port, p.proto));
     const e = (this.#endpointHosts.get(p.endpointKey) ?? 1) - 1;
     if (e <= 0) this.#endpointHosts.delete(p.endpointKey);
     else this.#endpointHosts.set(p.endpointKey, e);

@@ -9,6 +9,8 @@ export interface BeaconInput {
   port: number;
   /** Internal hosts with a live pair to the same endpoint (prevalence numerator). */
   endpointHosts: number;
+  /** Internal hosts with a live pair to the same service: IPv4 /24, port, proto (beacon-pairs.ts serviceKey). */
+  serviceHosts: number;
   /** Internal hosts with any live pair (prevalence denominator). */
   activeHosts: number;
   /** Start and end of the observed dataset window, ms (RITA scores coverage against it). */

@@ -11,8 +11,9 @@
  *    which a beacon does not make and memoryless traffic makes often, count against it.
  *  - No hour-scale histogram/duration terms: a candidate must appear within a minute of its flows,
  *    so evidence is the count of regular intervals (full confidence at `fullConfidenceIntervals`).
- *  - Prevalence: an endpoint contacted by a large share of the active internal hosts is a shared
- *    service (NTP pool, update server, telemetry), not a botnet subset: its score is scaled down.
+ *  - Prevalence: a service (IPv4 /24, port, proto) contacted by a large share of the active
+ *    internal hosts is a shared service (NTP pool, update server, telemetry behind many addresses),
+ *    not a botnet subset: its score is scaled down.
  *  - Service-port priors (service-priors.ts): soft discounts for NTP/DNS/web.
  */
 import { clamp01, madOfSorted, medianOfSorted, quartilesOfSorted } from './robust-stats.js';
@@ -112,8 +113,9 @@ export class SakimoriBeaconScorer implements BeaconScorer {
 
     const confidence = clamp01((core - 2) / (o.fullConfidenceIntervals - 2));
     let prevalence = 1;
-    const share = input.activeHosts > 0 ? input.endpointHosts / input.activeHosts : 0;
-    if (input.endpointHosts >= o.prevalenceMinHosts) {
+    const hosts = Math.max(input.serviceHosts, input.endpointHosts);
+    const share = input.activeHosts > 0 ? hosts / input.activeHosts : 0;
+    if (hosts >= o.prevalenceMinHosts) {
       prevalence = o.prevalenceFloor + (1 - o.prevalenceFloor) * ramp(share, o.prevalenceRare, o.prevalenceShared);
     }
     const prior = servicePrior(input.proto, input.port);

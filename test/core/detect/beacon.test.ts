@@ -121,3 +121,19 @@ test('beacon: state is bounded by maxPairs and idle pairs are swept', () => {
   det.advance(T0 + 2 * HOUR);
   assert.equal(det.stateSize().entries, 0);
 });
+
+test('beacon: an update service answering from many addresses of one /24 is still a shared service', () => {
+  const rnd = prng(17);
+  const hosts = Array.from({ length: 120 }, (_, i) => host(i));
+  const to = T0 + 2 * HOUR;
+  const flows = [];
+  // 96 hosts check for updates every 5 min, each pinned to one of 16 addresses (6 hosts each, under the 8-host prevalence minimum per address).
+  for (let i = 0; i < 96; i++) {
+    flows.push(...periodic({ hosts: [hosts[i]], dst: `13.107.4.${10 + (i % 16)}`, dstPort: 443, proto: 6, periodMs: 300_000, jitter: 0.02, octets: 900, sizeJitter: 0.03, packets: 8, from: T0, to }, rnd));
+  }
+  flows.push(...periodic({ hosts: hosts.slice(100, 104), dst: C2, dstPort: 443, proto: 6, periodMs: 300_000, jitter: 0.3, octets: 400, sizeJitter: 0.05, packets: 5, from: T0, to }, rnd));
+  const det = new BeaconDetector();
+  const first = replay(det, byTime(flows));
+  assert.ok(first.has(`c2|${C2}|443|6`));
+  assert.deepEqual([...first.keys()].filter((k) => k.includes('13.107.4.')), []);
+});

@@ -23,19 +23,19 @@ test('RITA method: a perfect all-day beacon scores 1 on every part; a 1-hour one
   const n = 24 * 12; // every 5 minutes for 24 h
   const times = Float64Array.from({ length: n }, (_, i) => i * 300_000);
   const sizes = new Float64Array(n).fill(500);
-  const v = scorer.score({ times, sizes, n, proto: 6, port: 443, endpointHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(n))!;
+  const v = scorer.score({ times, sizes, n, proto: 6, port: 443, endpointHosts: 1, serviceHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(n))!;
   assert.deepEqual([v.parts.ts, v.parts.ds, v.parts.dur, v.parts.hist], [1, 1, 1, 1]);
   assert.equal(v.score, 1);
   assert.equal(v.intervalS, 300);
   // The same beacon seen for only the last hour of a day: 1 bar of 24 → no duration score, flat-histogram score 0.
   const m = 12;
   const late = Float64Array.from({ length: m }, (_, i) => day - 3_600_000 + i * 300_000);
-  const w = scorer.score({ times: late, sizes: new Float64Array(m).fill(500), n: m, proto: 6, port: 443, endpointHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(m))!;
+  const w = scorer.score({ times: late, sizes: new Float64Array(m).fill(500), n: m, proto: 6, port: 443, endpointHosts: 1, serviceHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(m))!;
   assert.equal(w.parts.dur, 0);
   assert.equal(w.parts.hist, 0);
   assert.equal(w.score, 0.5);
   // RITA's prevalence modifier: −0.15 at ≥ 50 % of internal hosts, +0.15 at ≤ 2 %.
   const withMod = new RitaBeaconScorer();
-  assert.equal(withMod.score({ times, sizes, n, proto: 6, port: 443, endpointHosts: 60, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(n))!.score, 0.85);
-  assert.equal(withMod.score({ times: late, sizes: new Float64Array(m).fill(500), n: m, proto: 6, port: 443, endpointHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(m))!.score, 0.65);
+  assert.equal(withMod.score({ times, sizes, n, proto: 6, port: 443, endpointHosts: 60, serviceHosts: 60, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(n))!.score, 0.85);
+  assert.equal(withMod.score({ times: late, sizes: new Float64Array(m).fill(500), n: m, proto: 6, port: 443, endpointHosts: 1, serviceHosts: 1, activeHosts: 100, windowStart: 0, now: day }, new Float64Array(m))!.score, 0.65);
 });
