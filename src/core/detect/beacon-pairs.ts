@@ -121,7 +121,8 @@ export class BeaconPairs {
    */
   observe(f: DetectionFlow): BeaconPair | undefined {
     const r = f.record;
-    if (!f.srcDomestic || f.dstDomestic) return undefined;
+    // Special-purpose destinations (private, CGN, multicast …) are never a foreign C&C.
+    if (!f.srcDomestic || f.dstDomestic || f.dstCountry === 'special') return undefined;
     const endpointKey = `${r.dst}|${r.dstPort}|${r.proto}`;
     const key = `${r.src}|${endpointKey}`;
     let p = this.#pairs.get(key);

@@ -88,7 +88,8 @@ export class FanInDetector implements Detector {
   }
 
   observe(flow: DetectionFlow): void {
-    if (!flow.srcDomestic || flow.dstDomestic) return;
+    // Special-purpose destinations (private, CGN, multicast …) are never a foreign C&C.
+    if (!flow.srcDomestic || flow.dstDomestic || flow.dstCountry === 'special') return;
     const r = flow.record;
     const t = r.end > r.start ? r.end : r.start;
     this.#active.delete(r.src);
