@@ -4,7 +4,7 @@
  * of near-identical shape (bytes and packets per flow): the picture of a botnet subset checking in
  * with its C&C. Popular services fail the share test, ordinary rare services the shape test.
  * State: one entry per foreign endpoint (one host inline, a host map only from the second host
- * on), LRU-bounded by `maxEndpoints`; active hosts LRU-bounded by `maxHosts`.
+ * on), bounded by `maxEndpoints`; active hosts bounded by `maxHosts` (oldest appended evicted first).
  */
 import { clamp01 } from './robust-stats.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
@@ -66,15 +66,26 @@ interface FanInEndpoint {
   pktsM2: number;
   firstSeen: number;
   lastSeen: number;
+  /** Flow time at which the entry was (re)appended to the table's order. */
+  orderTime: number;
   changed: boolean;
+}
+
+interface ActiveHost {
+  last: number;
+  orderTime: number;
 }
 
 export class FanInDetector implements Detector {
   readonly name = 'fan-in' as const;
   readonly #o: FanInOptions;
   readonly #endpoints = new Map<string, FanInEndpoint>();
-  /** Active domestic host → last flow time (LRU order). */
-  readonly #active = new Map<string, number>();
+  /**
+   * Active domestic hosts. Both tables keep append order and are not reordered per flow (a
+   * delete+set per flow dominated the cost); the window sweep gives entries still active a
+   * second chance by re-appending them, at most once per window.
+   */
+  readonly #active = new Map<string, ActiveHost>();
   /** Endpoints with new evidence since the last advance (no scan of the whole table). */
   #changed: FanInEndpoint[] = [];
   evicted = 0;
@@ -92,12 +103,16 @@ export class FanInDetector implements Detector {
     if (!flow.srcDomestic || flow.dstDomestic || flow.dstCountry === 'special') return;
     const r = flow.record;
     const t = r.end > r.start ? r.end : r.start;
-    this.#active.delete(r.src);
-    if (this.#active.size >= this.#o.maxHosts) {
-      const first = this.#active.keys().next();
-      if (!first.done) this.#active.delete(first.value);
+    const a = this.#active.get(r.src);
+    if (a !== undefined) {
+      if (t > a.last) a.last = t;
+    } else {
+      if (this.#active.size >= this.#o.maxHosts) {
+        const first = this.#active.keys().next();
+        if (!first.done) this.#active.delete(first.value);
+      }
+      this.#active.set(r.src, { last: t, orderTime: t });
     }
-    this.#active.set(r.src, t);
 
     const key = `${r.dst}|${r.dstPort}|${r.proto}`;
     let e = this.#endpoints.get(key);
@@ -109,9 +124,9 @@ export class FanInDetector implements Detector {
           this.evicted++;
         }
       }
-      e = { key, ip: r.dst, port: r.dstPort, proto: r.proto, country: flow.dstCountry, as: flow.dstAs, firstHost: r.src, firstHostSeen: t, hosts: undefined, flows: 0, n: 0, bytesMean: 0, bytesM2: 0, pktsMean: 0, pktsM2: 0, firstSeen: r.start, lastSeen: t, changed: false };
-    } else this.#endpoints.delete(key);
-    this.#endpoints.set(key, e);
+      e = { key, ip: r.dst, port: r.dstPort, proto: r.proto, country: flow.dstCountry, as: flow.dstAs, firstHost: r.src, firstHostSeen: t, hosts: undefined, flows: 0, n: 0, bytesMean: 0, bytesM2: 0, pktsMean: 0, pktsM2: 0, firstSeen: r.start, lastSeen: t, orderTime: t, changed: false };
+      this.#endpoints.set(key, e);
+    }
     if (r.src === e.firstHost) e.firstHostSeen = t;
     else {
       if (e.hosts === undefined) e.hosts = new Map([[e.firstHost, e.firstHostSeen]]);
@@ -144,12 +159,20 @@ export class FanInDetector implements Detector {
   advance(now: number): Detection[] {
     const cutoff = now - this.#o.windowMs;
     for (const e of this.#endpoints.values()) {
-      if (e.lastSeen >= cutoff) break;
+      if (e.orderTime >= cutoff) break;
       this.#endpoints.delete(e.key);
+      if (e.lastSeen >= cutoff) {
+        e.orderTime = now;
+        this.#endpoints.set(e.key, e);
+      }
     }
-    for (const [h, t] of this.#active) {
-      if (t >= cutoff) break;
+    for (const [h, a] of this.#active) {
+      if (a.orderTime >= cutoff) break;
       this.#active.delete(h);
+      if (a.last >= cutoff) {
+        a.orderTime = now;
+        this.#active.set(h, a);
+      }
     }
     const out: Detection[] = [];
     const changed = this.#changed;
