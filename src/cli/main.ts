@@ -7,6 +7,7 @@ import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { SELECT_USAGE, selectCommand } from './select-command.js';
 import { DARKNET_USAGE, darknetCommand } from './darknet-command.js';
 import { NOTIFY_USAGE, notifyCommand } from './notify-command.js';
+import { DETECT_USAGE, detectCommand } from './detect-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 import { HUB_USAGE, hubCommand } from './hub-command.js';
 
@@ -20,6 +21,8 @@ ${SERVE_USAGE}
 ${IMPORT_USAGE}
 
 ${SELECT_USAGE}
+
+${DETECT_USAGE}
 
 ${AUDIT_USAGE}
 
@@ -38,6 +41,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   import: importCommand,
   select: selectCommand,
+  detect: detectCommand,
   audit: auditCommand,
   hub: hubCommand,
   darknet: darknetCommand,

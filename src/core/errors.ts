@@ -54,6 +54,8 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_DDOS_CONFIG: { status: 400, message: 'DDoS detection settings are invalid' },
   SAKI_ERR_NOTIFY_STATUS: { status: 400, message: 'unknown notification status' },
   SAKI_ERR_NOTIFY_TRANSITION: { status: 409, message: 'notification status change is not allowed' },
+  SAKI_ERR_SEEDS_INVALID: { status: 400, message: 'seed list is invalid' },
+  SAKI_ERR_SEEDS_UNREADABLE: { status: 400, message: 'seed list file cannot be read' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

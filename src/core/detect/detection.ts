@@ -81,7 +81,15 @@ export interface Detection {
   /** After this time (ms) the candidate is dropped unless refreshed by new evidence. */
   expiresAt: number;
   evidence: DetectionEvidence;
+  /**
+   * For a C&C candidate: internal hosts seen talking to it that way (a bounded sample, at most
+   * MAX_LISTED_BOTS); the engine turns them into 'bot' detections.
+   */
+  bots?: string[];
 }
+
+/** Bound on `Detection.bots`. */
+export const MAX_LISTED_BOTS = 64;
 
 /**
  * A streaming detector. `observe` must be O(1) amortised and allocation-light; state is bounded

@@ -1,0 +1,235 @@
+/**
+ * Seed-peer detector ('seed-peer'): given seed lists of known bots (e.g. darknet scanners seen by
+ * a NICTER-style sensor, seed 004), ranks the external endpoints the seeds talk to. An endpoint
+ * contacted by several independent seeds (distinct hosts, better from distinct lists), rarely by
+ * anyone else, with consistent flow sizes, is a C&C candidate: a botnet's bots share a C&C, while
+ * shared services (DNS resolvers, NTP, CDNs) are contacted by everybody.
+ * Direction: a seed's flow to ip:port counts; a flow from ip:port to a seed counts only when the
+ * port is below the seed's port (a reply from a service port, as seen with one-way export), so a
+ * scanner probing the seed never becomes its "peer". Endpoints are tracked from the first seed
+ * contact on; non-seed contacts before it are not seen. State is bounded (LRU).
+ */
+import { clamp01 } from './robust-stats.js';
+import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
+
+export interface SeedPeerOptions {
+  maxEndpoints: number;
+  maxSeeds: number;
+  /** Endpoints idle this long (flow time) are dropped. */
+  windowMs: number;
+  ttlMs: number;
+  /** Distinct seed hosts needed before an endpoint is reported. */
+  minSeeds: number;
+  /** Independent seeds (hosts, plus half a seed per further list) for full seed score. */
+  seedsForFull: number;
+  /** Non-seed hosts per seed host up to which the endpoint is fully rare, and from which it is common. */
+  rareRatio: number;
+  commonRatio: number;
+  /** Hosts remembered per endpoint (seed and non-seed each); counts saturate there. */
+  maxHostsPerEndpoint: number;
+  minScore: number;
+}
+
+export const SEED_PEER_DEFAULTS: SeedPeerOptions = Object.freeze({
+  maxEndpoints: 200_000,
+  maxSeeds: 1_000_000,
+  windowMs: 24 * 3_600_000,
+  ttlMs: 3_600_000,
+  minSeeds: 2,
+  seedsForFull: 3,
+  rareRatio: 3,
+  commonRatio: 30,
+  maxHostsPerEndpoint: 256,
+  minScore: 0.3,
+});
+
+interface SeedEndpoint {
+  key: string;
+  ip: string;
+  port: number;
+  proto: number;
+  country: string;
+  as: number;
+  seedHosts: Set<string>;
+  nonSeedHosts: Set<string>;
+  /** Bit i: seed list i contributed. */
+  sources: number;
+  flows: number;
+  /** Welford running moments of ln(1 + bytes per flow). */
+  sizeN: number;
+  sizeMean: number;
+  sizeM2: number;
+  firstSeen: number;
+  lastSeen: number;
+  changed: boolean;
+}
+
+export class SeedPeerDetector implements Detector {
+  readonly name = 'seed-peer' as const;
+  readonly #o: SeedPeerOptions;
+  /** Seed address → bit mask of the lists naming it. */
+  readonly #seeds = new Map<string, number>();
+  readonly #sources: string[] = [];
+  readonly #endpoints = new Map<string, SeedEndpoint>();
+  /** Endpoints with new evidence since the last advance. */
+  #changed: SeedEndpoint[] = [];
+  evicted = 0;
+
+  constructor(options: Partial<SeedPeerOptions> = {}) {
+    this.#o = { ...SEED_PEER_DEFAULTS, ...options };
+  }
+
+  /** Adds seed addresses (textual, as flow records spell them) from one list; returns how many were new. */
+  addSeeds(ips: Iterable<string>, source: string): number {
+    let bit = this.#sources.indexOf(source);
+    if (bit < 0) {
+      // 31 distinct lists are distinguished; further lists share the last bit.
+      bit = Math.min(this.#sources.length, 30);
+      if (this.#sources.length <= 30) this.#sources.push(source);
+    }
+    let added = 0;
+    for (const ip of ips) {
+      const had = this.#seeds.get(ip);
+      if (had === undefined) {
+        if (this.#seeds.size >= this.#o.maxSeeds) continue;
+        added++;
+      }
+      this.#seeds.set(ip, (had ?? 0) | (1 << bit));
+    }
+    return added;
+  }
+
+  isSeed(ip: string): boolean {
+    return this.#seeds.has(ip);
+  }
+
+  get seedCount(): number {
+    return this.#seeds.size;
+  }
+
+  observe(flow: DetectionFlow): void {
+    const r = flow.record;
+    const srcSeed = this.#seeds.get(r.src);
+    const dstSeed = this.#seeds.get(r.dst);
+    if (srcSeed !== undefined && dstSeed === undefined) {
+      this.#seedContact(r.dst, r.dstPort, r.proto, flow.dstCountry, flow.dstAs, r.src, srcSeed, r.octets, r.start, r.end);
+    } else if (dstSeed !== undefined && srcSeed === undefined) {
+      if (r.srcPort < r.dstPort) this.#seedContact(r.src, r.srcPort, r.proto, flow.srcCountry, flow.srcAs, r.dst, dstSeed, r.octets, r.start, r.end);
+    } else if (srcSeed === undefined && dstSeed === undefined) {
+      const e = this.#endpoints.get(`${r.dst}|${r.dstPort}|${r.proto}`);
+      if (e !== undefined && e.nonSeedHosts.size < this.#o.maxHostsPerEndpoint && !e.nonSeedHosts.has(r.src)) {
+        e.nonSeedHosts.add(r.src);
+        this.#markChanged(e);
+      }
+    }
+  }
+
+  #seedContact(ip: string, port: number, proto: number, country: string, as: number, seed: string, mask: number, octets: number, start: number, end: number): void {
+    const key = `${ip}|${port}|${proto}`;
+    let e = this.#endpoints.get(key);
+    if (e === undefined) {
+      if (this.#endpoints.size >= this.#o.maxEndpoints) {
+        const first = this.#endpoints.keys().next();
+        if (!first.done) {
+          this.#endpoints.delete(first.value);
+          this.evicted++;
+        }
+      }
+      e = { key, ip, port, proto, country, as, seedHosts: new Set(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
+    } else this.#endpoints.delete(key);
+    this.#endpoints.set(key, e);
+    if (e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.add(seed);
+    e.sources |= mask;
+    e.flows++;
+    const x = Math.log1p(octets);
+    e.sizeN++;
+    const d = x - e.sizeMean;
+    e.sizeMean += d / e.sizeN;
+    e.sizeM2 += d * (x - e.sizeMean);
+    if (start < e.firstSeen) e.firstSeen = start;
+    if (end > e.lastSeen) e.lastSeen = end;
+    this.#markChanged(e);
+  }
+
+  #markChanged(e: SeedEndpoint): void {
+    if (e.changed) return;
+    e.changed = true;
+    this.#changed.push(e);
+  }
+
+  advance(now: number): Detection[] {
+    const cutoff = now - this.#o.windowMs;
+    for (const e of this.#endpoints.values()) {
+      if (e.lastSeen >= cutoff) break;
+      this.#endpoints.delete(e.key);
+    }
+    const out: Detection[] = [];
+    const changed = this.#changed;
+    this.#changed = [];
+    for (const e of changed) {
+      e.changed = false;
+      if (this.#endpoints.get(e.key) !== e) continue;
+      const d = this.#detection(e);
+      if (d !== undefined) out.push(d);
+    }
+    return out;
+  }
+
+  /** Score of an endpoint now (0 when untracked or below the reporting rules). */
+  endpointScore(ip: string, port: number, proto: number): number {
+    const e = this.#endpoints.get(`${ip}|${port}|${proto}`);
+    return e === undefined ? 0 : this.#score(e).score;
+  }
+
+  stateSize(): { entries: number; approxBytes: number } {
+    let hosts = 0;
+    for (const e of this.#endpoints.values()) hosts += e.seedHosts.size + e.nonSeedHosts.size;
+    return { entries: this.#endpoints.size + this.#seeds.size, approxBytes: this.#endpoints.size * 420 + hosts * 64 + this.#seeds.size * 90 };
+  }
+
+  #score(e: SeedEndpoint): { score: number; seedScore: number; rarity: number; consistency: number; lists: number } {
+    const seeds = e.seedHosts.size;
+    const lists = popcount(e.sources);
+    const seedScore = clamp01((seeds + 0.5 * (lists - 1)) / this.#o.seedsForFull);
+    const ratio = e.nonSeedHosts.size / Math.max(1, seeds);
+    // Log-scale fall from rareRatio to commonRatio, with a small floor.
+    const rarity = ratio <= this.#o.rareRatio ? 1 : Math.max(0.02, 1 - Math.log(ratio / this.#o.rareRatio) / Math.log(this.#o.commonRatio / this.#o.rareRatio));
+    const sd = e.sizeN > 1 ? Math.sqrt(e.sizeM2 / (e.sizeN - 1)) : 0;
+    const consistency = clamp01((1.5 - sd) / (1.5 - 0.3));
+    const score = seeds < this.#o.minSeeds ? 0 : seedScore * rarity * (0.7 + 0.3 * consistency);
+    return { score: Math.round(score * 1000) / 1000, seedScore, rarity, consistency, lists };
+  }
+
+  #detection(e: SeedEndpoint): Detection | undefined {
+    const s = this.#score(e);
+    if (s.score < this.#o.minScore) return undefined;
+    const bots = [...e.seedHosts].slice(0, MAX_LISTED_BOTS);
+    return {
+      kind: 'c2',
+      ip: e.ip,
+      port: e.port,
+      proto: e.proto,
+      score: s.score,
+      detectors: ['seed-peer'],
+      country: e.country,
+      as: e.as,
+      firstSeen: e.firstSeen,
+      lastSeen: e.lastSeen,
+      expiresAt: e.lastSeen + this.#o.ttlMs,
+      evidence: {
+        flows: e.flows,
+        peers: e.seedHosts.size + e.nonSeedHosts.size,
+        seedPeers: e.seedHosts.size,
+        scores: { 'seed-peer': s.score },
+        facts: { seedLists: s.lists, nonSeedHosts: e.nonSeedHosts.size, rarity: Math.round(s.rarity * 1000) / 1000, sizeConsistency: Math.round(s.consistency * 1000) / 1000 },
+      },
+      bots,
+    };
+  }
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
+}
