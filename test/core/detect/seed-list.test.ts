@@ -20,3 +20,15 @@ test('seed list: a bad line rejects the whole list with its line number', () => 
     );
   }
 });
+
+test('seed list: a JSON array (strings or objects with ip/source, extra fields ignored) as the generator and darknet exports write it', () => {
+  const seeds = parseSeedList('[\n "192.0.2.1",\n {"ip": "2001:DB8::1", "port": 23, "proto": 6, "source": "darknet"},\n {"ip": "198.51.100.7", "firstSeen": 1}\n]\n', 'seeds.json');
+  assert.deepEqual(seeds, [
+    { ip: '192.0.2.1', source: 'seeds.json' },
+    { ip: '2001:db8::1', source: 'darknet' },
+    { ip: '198.51.100.7', source: 'seeds.json' },
+  ]);
+  for (const text of ['[1]', '[{"ip": "192.0.2.300"}]', '[{"ip": "192.0.2.1", "source": 5}]', '[ not json', '[{"addr": "192.0.2.1"}]']) {
+    assert.throws(() => parseSeedList(text, 'x'), (e: unknown) => isSakimoriError(e) && e.code === 'SAKI_ERR_SEEDS_INVALID', text);
+  }
+});
