@@ -91,6 +91,19 @@ export const configSchema = z.strictObject({
   /** Detection candidates: storage retention and STIX export (docs/reference/detections-api.md). */
   detections: z
     .strictObject({
+      /**
+       * Live detection in the collector's decode worker (docs/reference/detection.md): carrier role
+       * over every decoded flow; cyber-office role over selected flows only (Act Art. 23).
+       */
+      enabled: z.boolean().default(true),
+      /** Window step in seconds of flow time: a candidate is reported at most this late. */
+      stepSeconds: z.number().int().min(1).max(60).default(5),
+      /** Seed lists (known bots; docs/reference/detection.md for the format) loaded at start. */
+      seedFiles: z.array(z.string().min(1)).default([]),
+      /** Darknet (unused) prefixes: flows addressed to them feed the darknet sensor and its seeds. */
+      darknetPrefixes: z.array(z.string().min(1)).default([]),
+      /** Critical assets watched by the DDoS volume detector (IPv4/IPv6 prefixes). */
+      criticalAssets: z.array(z.string().min(1)).default([]),
       /** Expired candidates stay in history (stats, detail) this long, then are deleted. */
       retentionDays: z.number().min(0).default(30),
       stix: z
