@@ -9,7 +9,7 @@ import type { Detection } from '../../src/core/detect/detection.js';
 import type { FlowRecord } from '../../src/core/flow/flow-record.js';
 import { DetectionStage } from '../../src/pipeline/detection-stage.js';
 import { syntheticGeo } from '../core/classify/synthetic-geo.js';
-import { byTime, periodic, poisson, prng, T0 } from '../core/detect/traffic.js';
+import { periodic, poisson, prng, T0 } from '../core/detect/traffic.js';
 
 // The synthetic geo data: 1.0.0.0/24 is JP (domestic), 2.0.0.0/24 US; 5.0.0.0/24 JP serves as darknet.
 const classifier = new FlowClassifier(syntheticGeo(), createClassificationConfig({ domesticCountries: ['JP'] }));
