@@ -5,6 +5,7 @@ import { IMPORT_USAGE, importCommand } from './import-command.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { SELECT_USAGE, selectCommand } from './select-command.js';
+import { APPROVAL_USAGE, approvalCommand } from './approval-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 
 const USAGE = `防人 Sakimori ${VERSION}
@@ -18,6 +19,8 @@ ${IMPORT_USAGE}
 
 ${SELECT_USAGE}
 
+${APPROVAL_USAGE}
+
 ${AUDIT_USAGE}
 
 sakimori config-schema   print the configuration JSON Schema
@@ -29,6 +32,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   import: importCommand,
   select: selectCommand,
+  approval: approvalCommand,
   audit: auditCommand,
   'config-schema': async () => {
     process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
