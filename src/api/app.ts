@@ -8,6 +8,7 @@ import { collectorRoutes, type CollectorRouteDeps } from './routes/collector-rou
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { transparencyRoutes } from './routes/transparency-routes.js';
 import { selectedRoutes, type SelectedRouteDeps } from './routes/selected-routes.js';
+import { selectionRoutes, type SelectionRouteDeps } from './routes/selection-routes.js';
 
 export interface AppDeps extends CollectorRouteDeps {
   logger: Logger;
@@ -19,6 +20,8 @@ export interface AppDeps extends CollectorRouteDeps {
   transparency?: TransparencyLog;
   /** Selected records (cyber-office role): the purpose-bound read route is mounted when present. */
   selected?: SelectedRouteDeps;
+  /** Approved selection status (cyber-office role); absent: the status route reports no selection. */
+  selectionStatus?: SelectionRouteDeps['selectionStatus'];
 }
 
 /**
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', collectorRoutes(deps));
   if (deps.transparency) app.route('/', transparencyRoutes({ log: deps.transparency }));
   if (deps.selected) app.route('/', selectedRoutes(deps.selected));
+  app.route('/', selectionRoutes({ role: deps.role, selectionStatus: deps.selectionStatus ?? (() => undefined) }));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Sakimori API', version: deps.version } });
 
   app.notFound((c) => {

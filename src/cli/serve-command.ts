@@ -108,6 +108,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     version: VERSION,
     transparency,
     selected,
+    selectionStatus: () => collector.selectionStatus(),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
