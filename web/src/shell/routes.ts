@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import type { MessageKey } from '../i18n/messages';
 import { CollectorPage } from '../pages/collector/collector-page';
+import { SelectionPage } from '../pages/selection/selection-page';
 import { TransparencyPage } from '../pages/transparency/transparency-page';
 
 export interface RouteDef {
@@ -12,10 +13,11 @@ export interface RouteDef {
 
 /**
  * The navigation, in data-path order (exports → decode → select/erase → log → detect → act).
- * Pages to come, each one entry here: selection (自動選別, Act Art. 22), detection, cases.
+ * Pages to come, each one entry here: detection, cases.
  */
 export const ROUTES: readonly RouteDef[] = [
   { path: 'collector', labelKey: 'nav.collector', Page: CollectorPage },
+  { path: 'selection', labelKey: 'nav.selection', Page: SelectionPage },
   { path: 'transparency', labelKey: 'nav.transparency', Page: TransparencyPage },
 ];
 
