@@ -85,7 +85,8 @@ describe('selection page: cyber-office role, demo replay under a demo approval',
     const nav = page.getByRole('navigation', { name: 'メインナビゲーション' });
     assert.equal(await nav.getByRole('link', { name: '自動選別' }).getAttribute('aria-current'), 'page');
     const row = page.locator(`[data-testid="approval-row"][data-approval-id="${APPROVAL_ID}"]`);
-    await row.waitFor({ timeout: 10_000 });
+    // The decode worker lists its approvals once the geo database is ready (compiled on a first start).
+    await row.waitFor({ timeout: SLOW_MS });
     assert.equal(await row.getAttribute('data-state'), 'valid');
     assert.match(await row.innerText(), /有効/);
     assert.match(await row.innerText(), /協定（第3章）/);
@@ -137,6 +138,18 @@ describe('selection page: cyber-office role, demo replay under a demo approval',
     const inBefore = await numberAttr(page, 'selection-in');
     await eventually('records still arriving', () => numberAttr(page, 'selection-in'), (n) => n > inBefore + 20);
     assert.ok((await numberAttr(page, 'selection-selected')) <= selected + 5, 'at most a batch in flight at the revocation');
+  });
+
+  test('SIGHUP reloads the approvals (serve wiring), shown on the page', { timeout: 30_000 }, async () => {
+    server!.proc.kill('SIGHUP');
+    const status = await eventually(
+      'reload by SIGHUP',
+      async () => (await (await fetch(`${server!.url}/api/v1/selection/status`)).json()) as { lastReload: { trigger: string; ok: boolean } | null },
+      (s) => s.lastReload?.trigger === 'sighup',
+    );
+    assert.equal(status.lastReload?.ok, true);
+    await eventually('reload notice', () => page.getByTestId('selection-reload').innerText(), (t) => t.includes('sighup'));
+    assert.equal(server!.proc.exitCode, null, 'serve keeps running');
   });
 
   test('switches to English', { timeout: 30_000 }, async () => {
