@@ -222,7 +222,13 @@ async function createSink(): Promise<FlowSink> {
 }
 
 async function run(): Promise<void> {
-  const sink = await createSink();
+  const ready = createSink();
+  // A reload requested while the approvals and the geo database load waits for them.
+  reloading = ready.then(
+    () => undefined,
+    () => undefined,
+  );
+  const sink = await ready;
   const pipeline = new FlowPipeline(decoder, sink);
   const reader = new RingReader(data.ring);
   let lastStats = 0;
