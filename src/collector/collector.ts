@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { CounterRegistry, type ExporterCounters } from '../core/flow/exporter-counters.js';
 import { EXPORTER_LIMIT_KEY } from '../core/flow/flow-decoder.js';
@@ -134,6 +135,8 @@ export class Collector {
         this.#stored = m.stored;
         this.#erased = m.erased;
         if (m.selection) this.#selection = m.selection;
+      } else if (m.type === 'selection-loaded') {
+        void this.#recordSelectionSet(m.result, 'start');
       } else if (m.type === 'selection-reloaded') {
         this.#reloadWaiters.get(m.requestId)?.(m.result);
         this.#reloadWaiters.delete(m.requestId);
@@ -214,18 +217,42 @@ export class Collector {
       return result;
     }
     this.#log.info({ trigger, approvals: result.approvals.length, changed: result.digest !== result.previousDigest }, 'approvals reloaded');
-    const entries = approvalReloadEntries(result);
-    const log = this.#transparency;
-    if (log && entries.length > 0) {
-      this.#appending = this.#appending
-        .then(() => log.append(entries))
-        .then(
-          () => undefined,
-          (e: unknown) => this.#log.error({ code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' }, 'approval reload could not be appended to the transparency log'),
-        );
-      await this.#appending;
-    }
+    await this.#recordSelectionSet(result, trigger);
     return result;
+  }
+
+  /**
+   * Appends what changed in the running approval set to the transparency log, relative to what the
+   * log last recorded (kept in <dataDir>/selection-applied.json, so a set or revocation changed
+   * while the instance was down is recorded at the next start, once).
+   */
+  async #recordSelectionSet(result: Extract<SelectionReloadResult, { ok: true }>, trigger: string): Promise<void> {
+    const log = this.#transparency;
+    if (!log) return;
+    const file = join(this.#config.dataDir, 'selection-applied.json');
+    let applied: { digest: string; revoked: string[] } = { digest: '', revoked: [] };
+    try {
+      applied = JSON.parse(readFileSync(file, 'utf8')) as typeof applied;
+    } catch {
+      // first start, or unreadable: everything counts as new
+    }
+    const seen = new Set(applied.revoked);
+    const entries = approvalReloadEntries({
+      ...result,
+      previousDigest: applied.digest,
+      newlyRevoked: result.newlyRevoked.filter((r) => !seen.has(r.approvalId)),
+    });
+    const revoked = [...new Set([...applied.revoked, ...result.newlyRevoked.map((r) => r.approvalId)])];
+    this.#appending = this.#appending
+      .then(async () => {
+        if (entries.length > 0) await log.append(entries);
+        writeFileSync(file, JSON.stringify({ digest: result.digest, revoked }), { mode: 0o600 });
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => this.#log.error({ code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL', trigger }, 'approval set change could not be appended to the transparency log'),
+      );
+    await this.#appending;
   }
 
   /** The running approval set with counts since start and the last seconds of selection (cyber-office role), else undefined. */

@@ -59,6 +59,8 @@ export interface SelectionLive {
 export type DecodeWorkerMessage =
   | { type: 'stats'; exporters: ReturnType<CounterRegistry['all']>; stored: number; erased: number; selection?: SelectionLive }
   | { type: 'selection-reloaded'; requestId: number; result: SelectionReloadResult }
+  /** The set loaded at start: every revocation in force counts as new; the main thread compares with what the log last recorded. */
+  | { type: 'selection-loaded'; result: Extract<SelectionReloadResult, { ok: true }> }
   | { type: 'attestation'; attestation: SelectionAttestation }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number | boolean> }
   | { type: 'stopped' }
@@ -211,6 +213,19 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
 async function createSink(): Promise<FlowSink> {
   if (data.role === 'cyber-office') {
     stage = await cyberOfficeSink();
+    if (current) {
+      const hashes = new Map(current.entries.map((e) => [e.summary.id, e.summary.criteriaHash]));
+      port!.postMessage({
+        type: 'selection-loaded',
+        result: {
+          ok: true,
+          digest: current.digest,
+          previousDigest: '',
+          approvals: current.entries.map((e) => e.summary),
+          newlyRevoked: [...current.revocations.values()].map((r) => ({ ...r, ...(hashes.has(r.approvalId) ? { criteriaHash: hashes.get(r.approvalId) } : {}) })),
+        },
+      } satisfies DecodeWorkerMessage);
+    }
     return stage;
   }
   if (data.storeFlows) {

@@ -90,6 +90,7 @@ test('cyber-office collector reloads approvals on file change: bad set refused (
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     let sent = 0;
+    const revokedAt = new Date(now - 1000).toISOString();
     const sendTelnet = async (n: number) => {
       const unix = Math.floor(Date.now() / 1000);
       const flows: FlowRecord[] = Array.from({ length: n }, (_, i) => ({ ...emptyFlowRecord('ipfix', '127.0.0.1', 1), src: foreign, dst: jp, srcPort: 40000 + i, dstPort: 23, proto: 6, packets: 1, octets: 60, sampledPackets: 1, sampledOctets: 60, start: Date.now() - 1000, end: Date.now() }));
@@ -114,7 +115,7 @@ test('cyber-office collector reloads approvals on file change: bad set refused (
       await until(() => collector.selectionStatus()?.lastReload?.ok === true, 'reload after removal');
 
       // Revoked by the commission: from the next record on, everything is erased and counted.
-      writeFileSync(revocationFile, JSON.stringify({ version: 1, revocations: [{ approvalId: body.id, revokedAt: new Date().toISOString(), revokedBy: 'commission-chair', reason: 'criteria superseded' }] }));
+      writeFileSync(revocationFile, JSON.stringify({ version: 1, revocations: [{ approvalId: body.id, revokedAt, revokedBy: 'commission-chair', reason: 'criteria superseded' }] }));
       await until(() => collector.selectionStatus()?.approvals[0]?.revokedAt !== undefined, 'revocation');
       const erasedBefore = collector.status().erased;
       await sendTelnet(10);
@@ -144,6 +145,29 @@ test('cyber-office collector reloads approvals on file change: bad set refused (
     const refusal = lines.map((l) => JSON.parse(l) as { msg: string; cause?: string; file?: string }).find((l) => l.msg.startsWith('approval reload refused') && l.cause);
     assert.equal(refusal?.file, 'two.approval.json');
     assert.ok(!lines.join('').includes('192.0.2.9'));
+
+    // A revocation added while the instance is down is recorded at the next start, once; what the
+    // log already holds is not repeated.
+    writeFileSync(
+      revocationFile,
+      JSON.stringify({
+        version: 1,
+        revocations: [
+          { approvalId: body.id, revokedAt, revokedBy: 'commission-chair', reason: 'criteria superseded' },
+          { approvalId: 'reload-approval-9', revokedAt: new Date().toISOString(), revokedBy: 'commission-chair' },
+        ],
+      }),
+    );
+    const sizeBefore = await transparency.size();
+    const second = new Collector(config, logger, { transparency });
+    await second.start();
+    await until(() => (second.selectionStatus()?.approvals.length ?? 0) === 1, 'second start');
+    await second.stop();
+    const added = (await transparency.entries(sizeBefore, await transparency.size())).map((e) => JSON.parse(e.entry) as Record<string, unknown>);
+    assert.deepEqual(
+      added.map((e) => [e.type, e.approvalId]),
+      [['approval-decision', 'reload-approval-9']],
+    );
     await transparency.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
