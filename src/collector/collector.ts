@@ -11,6 +11,7 @@ import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { VERSION } from '../version.js';
 import { createRing, RingWriter } from './datagram-ring.js';
 import type { DecodeWorkerData, DecodeWorkerMessage, SelectionLive, SelectionReloadResult } from './decode-worker.js';
+import { approvalSetDigest } from '../selection/approval-set.js';
 import { watchApprovalFiles } from '../selection/approval-watcher.js';
 import { approvalReloadEntries } from '../transparency/selection-entries.js';
 import { UdpReceiver, type BoundListener } from './udp-receiver.js';
@@ -230,11 +231,12 @@ export class Collector {
     const log = this.#transparency;
     if (!log) return;
     const file = join(this.#config.dataDir, 'selection-applied.json');
-    let applied: { digest: string; revoked: string[] } = { digest: '', revoked: [] };
+    // First start (or unreadable): the empty set was running; revocations count as new.
+    let applied: { digest: string; revoked: string[] } = { digest: approvalSetDigest([]), revoked: [] };
     try {
       applied = JSON.parse(readFileSync(file, 'utf8')) as typeof applied;
     } catch {
-      // first start, or unreadable: everything counts as new
+      // keep the empty-set default
     }
     const seen = new Set(applied.revoked);
     const entries = approvalReloadEntries({

@@ -106,7 +106,13 @@ port.on('message', (m: { type: string; requestId?: number }) => {
   if (m.type === 'reload-selection') {
     // One reload at a time, in request order.
     reloading = reloading.then(async () => {
-      const result = await reloadSelection();
+      let result: SelectionReloadResult;
+      try {
+        result = await reloadSelection();
+      } catch (e) {
+        // E.g. the geo database could not be loaded: the old set keeps running.
+        result = { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' } };
+      }
       port!.postMessage({ type: 'selection-reloaded', requestId: m.requestId ?? 0, result } satisfies DecodeWorkerMessage);
     });
   }
