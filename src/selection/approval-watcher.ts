@@ -12,6 +12,8 @@ export interface ApprovalWatcherOptions {
   pollMs?: number;
   /** Told once when a path is polled instead of watched. */
   onFallback?(path: string): void;
+  /** 'poll' skips fs.watch (filesystems known not to support it; tests of the fallback). */
+  mode?: 'watch' | 'poll';
 }
 
 export function watchApprovalFiles(paths: { dirs: string[]; files: string[] }, onChange: () => void, options: ApprovalWatcherOptions = {}): () => void {
@@ -39,6 +41,10 @@ export function watchApprovalFiles(paths: { dirs: string[]; files: string[] }, o
     });
   };
   const watchDir = (dir: string, names: Set<string> | null, pollTargets: string[]) => {
+    if (options.mode === 'poll') {
+      for (const p of pollTargets) poll(p);
+      return;
+    }
     try {
       const w = watch(dir, { persistent: false }, (_event, name) => {
         if (names === null || name === null || names.has(String(name))) fire();
