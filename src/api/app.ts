@@ -10,6 +10,7 @@ import { transparencyRoutes } from './routes/transparency-routes.js';
 import { selectedRoutes, type SelectedRouteDeps } from './routes/selected-routes.js';
 import { detectionRoutes, type DetectionRouteDeps } from './routes/detection-routes.js';
 import { hubRoutes, type HubRouteDeps } from './routes/hub-routes.js';
+import { selectionRoutes, type SelectionRouteDeps } from './routes/selection-routes.js';
 
 export interface AppDeps extends CollectorRouteDeps {
   logger: Logger;
@@ -25,6 +26,8 @@ export interface AppDeps extends CollectorRouteDeps {
   detections?: DetectionRouteDeps;
   /** Hub mode: carriers' signed C&C list submissions, merged list, vetting, signed redistribution. */
   hub?: HubRouteDeps;
+  /** Approved selection status (cyber-office role); absent: the status route reports no selection. */
+  selectionStatus?: SelectionRouteDeps['selectionStatus'];
 }
 
 /**
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.selected) app.route('/', selectedRoutes(deps.selected));
   if (deps.detections) app.route('/', detectionRoutes(deps.detections));
   if (deps.hub) app.route('/', hubRoutes(deps.hub));
+  app.route('/', selectionRoutes({ role: deps.role, selectionStatus: deps.selectionStatus ?? (() => undefined) }));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Sakimori API', version: deps.version } });
 
   app.notFound((c) => {

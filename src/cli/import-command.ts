@@ -11,11 +11,16 @@ import { SqliteFlowSink } from '../storage/flow-store.js';
 import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { Progress } from './progress.js';
 import { JsonLinesWriter } from './json-lines-writer.js';
+import { openImportSelection } from './import-selection.js';
 
 export const IMPORT_USAGE = `sakimori import FILE|DIR... [--json] [--config FILE] [--data-dir DIR]
   Decodes pcap/pcapng captures of flow-export packets (NetFlow v5/v9, IPFIX, sFlow v5) or raw
   export payload files. Templates carry over from one file to the next, in the order given.
-  --json       write the normalized records as JSON lines on stdout instead of storing them
+  In the cyber-office role every record goes through approved selection (自動選別) with the
+  configured approvals, like the collector: only selected, minimized records are stored (or, with
+  --json, printed); the rest are erased, counted. stderr then ends with "in=N selected=N erased=N"
+  and one attestation per approval is appended to the transparency log.
+  --json       write the records as JSON lines on stdout instead of storing them
   --data-dir   embedded database directory (default from config: ./data)`;
 
 /** The JSON line for one record: times as ISO 8601, everything else as decoded. */
@@ -61,15 +66,12 @@ export async function importCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', (e as NodeJS.ErrnoException).code ?? 'stat failed', { cause: e });
   }
-  if (!values.json && config.role !== 'carrier') {
-    // 自動選別 (Act Art. 22): a cyber-office instance stores nothing that has not passed approved selection.
-    throw new SakimoriError('SAKI_ERR_FORBIDDEN', 'a cyber-office instance does not store unselected flow records; use `sakimori select` (approved selection)');
-  }
-
   const counters = new CounterRegistry();
   const decoder = new ExportDecoder({ counters, templateHoldMs: config.collector.templateHoldSeconds * 1000, maxHeldSetsPerExporter: config.collector.maxHeldSetsPerExporter });
   const out = values.json ? new JsonLinesWriter(process.stdout) : undefined;
-  const db = values.json ? undefined : openSqlite(config.dataDir);
+  // 自動選別 (Act Art. 22): a cyber-office instance keeps nothing that has not passed approved selection.
+  const selection = config.role === 'cyber-office' ? await openImportSelection(config, out) : undefined;
+  const db = values.json || selection ? undefined : openSqlite(config.dataDir);
   const sink = db ? new SqliteFlowSink(db.raw) : undefined;
   const totalBytes = files.reduce((n, f) => n + safeSize(f), 0);
   const progress = new Progress('import', totalBytes);
@@ -79,11 +81,18 @@ export async function importCommand(argv: string[]): Promise<number> {
 
   const emit = async () => {
     if (batch.length === 0) return;
-    written += batch.length;
-    if (out) {
+    if (selection) {
+      selection.stage.write(batch);
+      written = selection.stage.stored;
+      await out?.drained();
+    } else if (out) {
+      written += batch.length;
       for (const r of batch) out.write(recordToJson(r));
       await out.drained();
-    } else sink!.write(batch);
+    } else {
+      written += batch.length;
+      sink!.write(batch);
+    }
     batch.length = 0;
   };
 
@@ -115,6 +124,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   decoder.expire(Number.POSITIVE_INFINITY);
   await emit();
   progress.finish();
+  await selection?.close();
   await out?.end();
   await db?.close();
 
@@ -136,8 +146,10 @@ export async function importCommand(argv: string[]): Promise<number> {
     unknownTemplateRecovered: t.unknownTemplateRecovered,
     unknownTemplateExpired: t.unknownTemplateExpired,
     exporters: counters.all().length,
+    ...(selection ? { selection: { in: selection.stage.in, selected: selection.stage.selected, erased: selection.stage.erased, attestations: selection.attestations() } } : {}),
   };
   process.stderr.write(`import summary ${JSON.stringify(summary)}\n`);
+  if (selection) process.stderr.write(`in=${selection.stage.in} selected=${selection.stage.selected} erased=${selection.stage.erased}\n`);
   return 0;
 }
 

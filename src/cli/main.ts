@@ -8,6 +8,7 @@ import { SELECT_USAGE, selectCommand } from './select-command.js';
 import { DARKNET_USAGE, darknetCommand } from './darknet-command.js';
 import { NOTIFY_USAGE, notifyCommand } from './notify-command.js';
 import { DETECT_USAGE, detectCommand } from './detect-command.js';
+import { APPROVAL_USAGE, approvalCommand } from './approval-command.js';
 import { configJsonSchema } from '../config/load-config.js';
 import { HUB_USAGE, hubCommand } from './hub-command.js';
 
@@ -23,6 +24,7 @@ ${IMPORT_USAGE}
 ${SELECT_USAGE}
 
 ${DETECT_USAGE}
+${APPROVAL_USAGE}
 
 ${AUDIT_USAGE}
 
@@ -42,6 +44,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   import: importCommand,
   select: selectCommand,
   detect: detectCommand,
+  approval: approvalCommand,
   audit: auditCommand,
   hub: hubCommand,
   darknet: darknetCommand,

@@ -15,6 +15,7 @@ import { SelectionStage } from '../pipeline/selection-stage.js';
 import { loadOrCreatePseudonymizer, loadSelectors, loadTrustedKeys } from '../selection/load-selection.js';
 import { VERSION } from '../version.js';
 import { JsonLinesWriter } from './json-lines-writer.js';
+import { selectedRecordJson } from './import-selection.js';
 
 export const SELECT_USAGE = `sakimori select --approval FILE --criteria FILE --trusted-key PEM [--key-id ID] --input CAPTURE... [--json]
                 [--now ISO-TIME] [--config FILE] [--data-dir DIR]
@@ -82,18 +83,7 @@ export async function selectCommand(argv: string[]): Promise<number> {
     selectors,
     sink: {
       write: (approvalId, records) => {
-        for (const r of records) {
-          const f = r.fields;
-          out.write(
-            JSON.stringify({
-              approvalId,
-              criteria: r.criteria,
-              ...f,
-              ...(f.start !== undefined ? { start: new Date(f.start).toISOString() } : {}),
-              ...(f.end !== undefined ? { end: new Date(f.end).toISOString() } : {}),
-            }),
-          );
-        }
+        for (const r of records) out.write(selectedRecordJson(approvalId, r));
       },
     },
     clock: () => now,

@@ -135,6 +135,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     selected,
     detections: { store: detectionStore, now: Date.now, demo: config.demo.enabled, stix: config.detections.stix },
     hub: hub ? { service: hub } : undefined,
+    selectionStatus: () => collector.selectionStatus(),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
@@ -144,11 +145,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
     s.once('error', (e) => reject(new SakimoriError('SAKI_ERR_LISTEN_FAILED', `http ${config.http.host}:${config.http.port}`, { cause: e })));
   });
 
+  // SIGHUP re-reads approvals and revocations (cyber-office role); a bad set is refused, the old one stays.
+  const reload = () => void collector.reloadSelection('sighup');
+  if (config.role === 'cyber-office') process.on('SIGHUP', reload);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reload);
   log.info('stopping');
   demo?.stop();
   clearInterval(retention);

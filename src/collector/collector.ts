@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { CounterRegistry, type ExporterCounters } from '../core/flow/exporter-counters.js';
 import { EXPORTER_LIMIT_KEY } from '../core/flow/flow-decoder.js';
@@ -9,7 +10,10 @@ import { selectionAttestationEntry } from '../transparency/selection-entries.js'
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { VERSION } from '../version.js';
 import { createRing, RingWriter } from './datagram-ring.js';
-import type { DecodeWorkerData, DecodeWorkerMessage } from './decode-worker.js';
+import type { DecodeWorkerData, DecodeWorkerMessage, SelectionLive, SelectionReloadResult } from './decode-worker.js';
+import { approvalSetDigest } from '../selection/approval-set.js';
+import { watchApprovalFiles } from '../selection/approval-watcher.js';
+import { approvalReloadEntries } from '../transparency/selection-entries.js';
 import { UdpReceiver, type BoundListener } from './udp-receiver.js';
 
 export interface CollectorSample {
@@ -37,6 +41,17 @@ export interface CollectorStatus {
 }
 
 const HISTORY_SECONDS = 300;
+/** Seconds of selection-ratio history kept for the status API. */
+const SELECTION_HISTORY_SECONDS = 120;
+
+/** One second of selection: records examined and kept, overall and per approval. */
+export interface SelectionSample {
+  t: number;
+  in: number;
+  selected: number;
+  erased: number;
+  perApproval: Record<string, { in: number; selected: number }>;
+}
 
 export interface CollectorOptions {
   /** Test hook: decoding waits for resumeDecoding(). */
@@ -74,6 +89,13 @@ export class Collector {
   #appending: Promise<void> = Promise.resolve();
   #attestations = 0;
   #attestationFailures = 0;
+  #selection: SelectionLive | undefined;
+  #lastSelection: SelectionLive | undefined;
+  #selectionHistory: SelectionSample[] = [];
+  #reloadRequests = 0;
+  readonly #reloadWaiters = new Map<number, (r: SelectionReloadResult) => void>();
+  #stopWatching: (() => void) | undefined;
+  #lastReload: { at: string; trigger: string; ok: boolean; code?: string } | undefined;
 
   constructor(config: Readonly<SakimoriConfig>, logger: Logger, options: CollectorOptions = {}) {
     this.#config = config;
@@ -113,6 +135,12 @@ export class Collector {
         this.#workerExporters = m.exporters;
         this.#stored = m.stored;
         this.#erased = m.erased;
+        if (m.selection) this.#selection = m.selection;
+      } else if (m.type === 'selection-loaded') {
+        void this.#recordSelectionSet(m.result, 'start');
+      } else if (m.type === 'selection-reloaded') {
+        this.#reloadWaiters.get(m.requestId)?.(m.result);
+        this.#reloadWaiters.delete(m.requestId);
       } else if (m.type === 'attestation') {
         this.#attest(m.attestation);
       } else if (m.type === 'log') {
@@ -130,11 +158,19 @@ export class Collector {
     this.#log.info({ listeners: bound, role: this.#config.role }, 'collector listening');
     this.#sampler = setInterval(() => this.#sample(), 1000);
     this.#sampler.unref();
+    const sel = this.#config.selection;
+    if (this.#config.role === 'cyber-office' && sel.watchApprovals) {
+      const files = [...sel.approvals.flatMap((a) => [a.approvalFile, a.criteriaFile]), ...(sel.revocationFile ? [sel.revocationFile] : [])];
+      this.#stopWatching = watchApprovalFiles({ dirs: sel.approvalsDir ? [sel.approvalsDir] : [], files }, () => void this.reloadSelection('file-change'), {
+        onFallback: (path) => this.#log.warn({ file: path.split('/').at(-1) }, 'fs.watch unavailable: polling for approval changes'),
+      });
+    }
     return bound;
   }
 
   async stop(): Promise<void> {
     if (this.#sampler) clearInterval(this.#sampler);
+    this.#stopWatching?.();
     await this.#receiver.stop();
     const worker = this.#worker;
     if (!worker) return;
@@ -155,7 +191,77 @@ export class Collector {
       worker.postMessage({ type: 'stop' });
     });
     this.#worker = undefined;
+    for (const w of this.#reloadWaiters.values()) w({ ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: 'SAKI_ERR_INTERNAL' } });
+    this.#reloadWaiters.clear();
     await this.#appending;
+  }
+
+  /**
+   * Re-reads approvals and revocations (cyber-office role): SIGHUP, a file change, or a test. The
+   * worker swaps in the whole new set or refuses it (the old set stays). A changed set is recorded
+   * in the transparency log (config-change, and approval-decision 'revoked' per new revocation)
+   * before this resolves.
+   */
+  async reloadSelection(trigger: 'sighup' | 'file-change' | 'api' | 'test' = 'api'): Promise<SelectionReloadResult> {
+    const worker = this.#worker;
+    if (!worker || this.#config.role !== 'cyber-office') {
+      return { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: 'SAKI_ERR_FORBIDDEN' } };
+    }
+    const requestId = ++this.#reloadRequests;
+    const result = await new Promise<SelectionReloadResult>((resolveReload) => {
+      this.#reloadWaiters.set(requestId, resolveReload);
+      worker.postMessage({ type: 'reload-selection', requestId });
+    });
+    this.#lastReload = { at: new Date().toISOString(), trigger, ok: result.ok, ...(result.ok ? {} : { code: result.cause.code }) };
+    if (!result.ok) {
+      this.#log.error({ code: result.code, cause: result.cause.code, file: result.cause.file, trigger }, 'approval reload refused; the previous set stays active');
+      return result;
+    }
+    this.#log.info({ trigger, approvals: result.approvals.length, changed: result.digest !== result.previousDigest }, 'approvals reloaded');
+    await this.#recordSelectionSet(result, trigger);
+    return result;
+  }
+
+  /**
+   * Appends what changed in the running approval set to the transparency log, relative to what the
+   * log last recorded (kept in <dataDir>/selection-applied.json, so a set or revocation changed
+   * while the instance was down is recorded at the next start, once).
+   */
+  async #recordSelectionSet(result: Extract<SelectionReloadResult, { ok: true }>, trigger: string): Promise<void> {
+    const log = this.#transparency;
+    if (!log) return;
+    const file = join(this.#config.dataDir, 'selection-applied.json');
+    // First start (or unreadable): the empty set was running; revocations count as new.
+    let applied: { digest: string; revoked: string[] } = { digest: approvalSetDigest([]), revoked: [] };
+    try {
+      applied = JSON.parse(readFileSync(file, 'utf8')) as typeof applied;
+    } catch {
+      // keep the empty-set default
+    }
+    const seen = new Set(applied.revoked);
+    const entries = approvalReloadEntries({
+      ...result,
+      previousDigest: applied.digest,
+      newlyRevoked: result.newlyRevoked.filter((r) => !seen.has(r.approvalId)),
+    });
+    const revoked = [...new Set([...applied.revoked, ...result.newlyRevoked.map((r) => r.approvalId)])];
+    this.#appending = this.#appending
+      .then(async () => {
+        if (entries.length > 0) await log.append(entries);
+        writeFileSync(file, JSON.stringify({ digest: result.digest, revoked }), { mode: 0o600 });
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => this.#log.error({ code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL', trigger }, 'approval set change could not be appended to the transparency log'),
+      );
+    await this.#appending;
+  }
+
+  /** The running approval set with counts since start and the last seconds of selection (cyber-office role), else undefined. */
+  selectionStatus(): (SelectionLive & { history: SelectionSample[]; lastReload: { at: string; trigger: string; ok: boolean; code?: string } | undefined }) | undefined {
+    if (this.#config.role !== 'cyber-office') return undefined;
+    const s = this.#selection ?? { approvals: [], counts: {}, refused: [], digest: '', in: 0, selected: 0, erased: 0 };
+    return { ...s, history: [...this.#selectionHistory], lastReload: this.#lastReload };
   }
 
   /** Selection attestations received from the decode worker, and how many could not be appended. */
@@ -233,6 +339,21 @@ export class Collector {
       dropped: t.queueDropped - p.queueDropped,
     });
     if (this.#history.length > HISTORY_SECONDS) this.#history.shift();
+    this.#sampleSelection();
+  }
+
+  #sampleSelection(): void {
+    const cur = this.#selection;
+    const prev = this.#lastSelection;
+    this.#lastSelection = cur;
+    if (!cur || !prev) return;
+    const perApproval: SelectionSample['perApproval'] = {};
+    for (const [id, c] of Object.entries(cur.counts)) {
+      const p = prev.counts[id];
+      perApproval[id] = { in: c.in - (p?.in ?? 0), selected: c.selected - (p?.selected ?? 0) };
+    }
+    this.#selectionHistory.push({ t: Date.now(), in: cur.in - prev.in, selected: cur.selected - prev.selected, erased: cur.erased - prev.erased, perApproval });
+    if (this.#selectionHistory.length > SELECTION_HISTORY_SECONDS) this.#selectionHistory.shift();
   }
 }
 

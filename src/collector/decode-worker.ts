@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
 import type { SakimoriConfig } from '../config/config-schema.js';
@@ -5,12 +6,16 @@ import { createClassificationConfig } from '../core/classify/classification-conf
 import { FlowClassifier } from '../core/classify/flow-direction.js';
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
 import type { SelectionAttestation } from '../core/selection/attestation.js';
-import type { CompiledSelector } from '../core/selection/selector.js';
+import type { SelectionCounts } from '../core/selection/selector.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
 import { DiscardSink, FlowPipeline } from '../pipeline/flow-pipeline.js';
 import { SelectionStage } from '../pipeline/selection-stage.js';
-import { loadOrCreatePseudonymizer, loadSelectors, loadTrustedKeys } from '../selection/load-selection.js';
+import { loadApprovalSet, type ApprovalSet, type ApprovalSummary, type SelectionReloadResult } from '../selection/approval-set.js';
+export type { SelectionReloadResult };
+import { loadOrCreatePseudonymizer, loadTrustedKeys, type ApprovalRefusal } from '../selection/load-selection.js';
+import type { Pseudonymizer } from '../core/selection/pseudonym.js';
+import type { KeyObject } from 'node:crypto';
 import { SqliteFlowSink, type FlowSink } from '../storage/flow-store.js';
 import { SqliteSelectedFlowSink } from '../storage/selected-flow-store.js';
 import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database.js';
@@ -40,8 +45,22 @@ export interface DecodeWorkerData {
   startPaused?: boolean;
 }
 
+/** The running approval set and its counts since start (cyber-office role): ids, hashes, validity, counts; no records. */
+export interface SelectionLive {
+  approvals: ApprovalSummary[];
+  counts: Record<string, SelectionCounts>;
+  refused: { file: string; code: string }[];
+  digest: string;
+  in: number;
+  selected: number;
+  erased: number;
+}
+
 export type DecodeWorkerMessage =
-  | { type: 'stats'; exporters: ReturnType<CounterRegistry['all']>; stored: number; erased: number }
+  | { type: 'stats'; exporters: ReturnType<CounterRegistry['all']>; stored: number; erased: number; selection?: SelectionLive }
+  | { type: 'selection-reloaded'; requestId: number; result: SelectionReloadResult }
+  /** The set loaded at start: every revocation in force counts as new; the main thread compares with what the log last recorded. */
+  | { type: 'selection-loaded'; result: Extract<SelectionReloadResult, { ok: true }> }
   | { type: 'attestation'; attestation: SelectionAttestation }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number | boolean> }
   | { type: 'stopped' }
@@ -64,39 +83,131 @@ function log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Re
   port!.postMessage({ type: 'log', level, msg, fields } satisfies DecodeWorkerMessage);
 }
 
+function selectionLive(st: SelectionStage): SelectionLive {
+  return {
+    approvals: current?.entries.map((e) => e.summary) ?? [],
+    counts: Object.fromEntries(st.totals()),
+    refused: currentRefused.map((r) => ({ file: basename(r.approvalFile), code: r.code })),
+    digest: current?.digest ?? '',
+    in: st.in,
+    selected: st.selected,
+    erased: st.erased,
+  };
+}
+
 function postStats(): void {
-  const s = stage ? { stored: stage.stored, erased: stage.erased } : { stored, erased: discard.erased };
+  const s = stage ? { stored: stage.stored, erased: stage.erased, selection: selectionLive(stage) } : { stored, erased: discard.erased };
   port!.postMessage({ type: 'stats', exporters: counters.all(), ...s } satisfies DecodeWorkerMessage);
 }
 
-port.on('message', (m: { type: string }) => {
+port.on('message', (m: { type: string; requestId?: number }) => {
   if (m.type === 'stop') stopping = true;
   if (m.type === 'resume') paused = false;
+  if (m.type === 'reload-selection') {
+    // One reload at a time, in request order.
+    reloading = reloading.then(async () => {
+      let result: SelectionReloadResult;
+      try {
+        result = await reloadSelection();
+      } catch (e) {
+        // E.g. the geo database could not be loaded: the old set keeps running.
+        result = { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' } };
+      }
+      port!.postMessage({ type: 'selection-reloaded', requestId: m.requestId ?? 0, result } satisfies DecodeWorkerMessage);
+    });
+  }
 });
 
-/**
- * Approvals are verified here, at start: a refused one is logged by its code only and runs no
- * selector. With no selector there is nothing to classify for, so the geo database is not loaded.
- */
-async function cyberOfficeSink(): Promise<SelectionStage> {
-  const now = Date.now();
-  const trusted = loadTrustedKeys(data.selection.commissionKeys);
-  const pseudonymizer = loadOrCreatePseudonymizer(data.dataDir, data.selection);
-  const { selectors, refused } = loadSelectors(data.selection, trusted, pseudonymizer, now);
-  for (const r of refused) log('error', 'approval refused: it runs no selector, its flows are erased', { code: r.code, approvalFile: r.approvalFile });
-  for (const s of selectors) log('info', 'approval verified: selecting', { approvalId: s.approvalId, channel: s.channel, criteriaHash: s.criteriaHash });
-  let classifier: FlowClassifier | undefined;
-  if (selectors.length > 0) {
+let trusted: Map<string, KeyObject> | undefined;
+let pseudonymizer: Pseudonymizer | undefined;
+let classifier: FlowClassifier | undefined;
+let current: ApprovalSet | undefined;
+let currentRefused: ApprovalRefusal[] = [];
+let reloading: Promise<void> = Promise.resolve();
+
+/** The geo database is loaded once, when the first approval needs classification. */
+async function ensureClassifier(): Promise<FlowClassifier> {
+  if (!classifier) {
     const geo = await loadGeoDatabase(nodeGeoIo(data.dataDir), (e) => log('info', `geo database: ${e.event}`, { ...e }));
     classifier = new FlowClassifier(geo.db, createClassificationConfig(data.classification));
     log('info', 'geo database ready', { from: geo.from, snapshot: geo.snapshotName });
-  } else {
-    log('warn', 'no valid approval: every decoded record is erased (counted)');
   }
+  return classifier;
+}
+
+/**
+ * Runtime reload (SIGHUP or a file change, from the main thread): the whole new set or nothing.
+ * Any refused approval or an invalid revocation list refuses the reload and the old set keeps
+ * running; approvals outside their validity are not refusals (they are inert). Revocations seen
+ * before stay in force.
+ */
+async function reloadSelection(): Promise<SelectionReloadResult> {
+  if (!stage || !trusted || !pseudonymizer) return { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: 'SAKI_ERR_INTERNAL' } };
+  const previous = current;
+  let next: ApprovalSet;
+  try {
+    trusted = loadTrustedKeys(data.selection.commissionKeys);
+    next = loadApprovalSet(data.selection, trusted, pseudonymizer, Date.now(), previous?.revocations);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL';
+    const file = code === 'SAKI_ERR_REVOCATION_INVALID' ? basename(data.selection.revocationFile ?? '') : '';
+    log('error', 'approval reload refused: the previous set stays active', { code, file });
+    return { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file, code } };
+  }
+  if (next.refused.length > 0) {
+    const r = next.refused[0];
+    log('error', 'approval reload refused: the previous set stays active', { code: r.code, file: basename(r.approvalFile) });
+    return { ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: basename(r.approvalFile), code: r.code } };
+  }
+  if (previous && next.digest === previous.digest) {
+    // Nothing changed (a spurious file event, or SIGHUP): the running selectors and windows stay.
+    currentRefused = [];
+    return { ok: true, digest: next.digest, previousDigest: previous.digest, approvals: previous.entries.map((e) => e.summary), newlyRevoked: [] };
+  }
+  const cls = next.entries.length > 0 ? await ensureClassifier() : classifier;
+  stage.replaceSelectors(next.entries.map((e) => e.selector), cls);
+  current = next;
+  currentRefused = [];
+  const hashes = new Map(next.entries.map((e) => [e.summary.id, e.summary.criteriaHash]));
+  const newlyRevoked = [...next.revocations.values()]
+    .filter((r) => !previous?.revocations.has(r.approvalId))
+    .map((r) => ({ ...r, ...(hashes.has(r.approvalId) ? { criteriaHash: hashes.get(r.approvalId) } : {}) }));
+  for (const e of next.entries) log('info', 'approval loaded', { approvalId: e.summary.id, channel: e.summary.channel, criteriaHash: e.summary.criteriaHash });
+  return { ok: true, digest: next.digest, previousDigest: previous?.digest ?? '', approvals: next.entries.map((e) => e.summary), newlyRevoked };
+}
+
+/**
+ * Approvals are verified here, at start: a refused one is logged by its code and file only and runs
+ * no selector; an invalid revocation list runs none at all (fail-safe). With no selector there is
+ * nothing to classify for, so the geo database is not loaded until a reload brings one.
+ */
+async function cyberOfficeSink(): Promise<SelectionStage> {
+  const now = Date.now();
+  trusted = loadTrustedKeys(data.selection.commissionKeys);
+  pseudonymizer = loadOrCreatePseudonymizer(data.dataDir, data.selection);
+  try {
+    current = loadApprovalSet(data.selection, trusted, pseudonymizer, now);
+    currentRefused = current.refused;
+  } catch (e) {
+    log('error', 'approvals not loaded: every decoded record is erased (counted)', { code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' });
+    current = undefined;
+  }
+  for (const r of currentRefused) log('error', 'approval refused: it runs no selector, its flows are erased', { code: r.code, approvalFile: r.approvalFile });
+  const entries = current?.entries ?? [];
+  for (const e of entries) {
+    const valid = e.summary.validFromMs <= now && now < e.selector.validUntilMs;
+    log(valid ? 'info' : 'warn', valid ? 'approval verified: selecting' : 'approval verified but not valid now: it selects only within its validity', {
+      approvalId: e.summary.id,
+      channel: e.summary.channel,
+      criteriaHash: e.summary.criteriaHash,
+    });
+  }
+  if (entries.length > 0) await ensureClassifier();
+  else log('warn', 'no valid approval: every decoded record is erased (counted)');
   handle = openSqlite(data.dataDir);
   return new SelectionStage({
     classifier,
-    selectors: selectors as CompiledSelector[],
+    selectors: entries.map((e) => e.selector),
     sink: new SqliteSelectedFlowSink(handle.raw),
     clock: Date.now,
     windowMs: data.attestationWindowMs,
@@ -108,6 +219,19 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
 async function createSink(): Promise<FlowSink> {
   if (data.role === 'cyber-office') {
     stage = await cyberOfficeSink();
+    if (current) {
+      const hashes = new Map(current.entries.map((e) => [e.summary.id, e.summary.criteriaHash]));
+      port!.postMessage({
+        type: 'selection-loaded',
+        result: {
+          ok: true,
+          digest: current.digest,
+          previousDigest: '',
+          approvals: current.entries.map((e) => e.summary),
+          newlyRevoked: [...current.revocations.values()].map((r) => ({ ...r, ...(hashes.has(r.approvalId) ? { criteriaHash: hashes.get(r.approvalId) } : {}) })),
+        },
+      } satisfies DecodeWorkerMessage);
+    }
     return stage;
   }
   if (data.storeFlows) {
@@ -119,7 +243,13 @@ async function createSink(): Promise<FlowSink> {
 }
 
 async function run(): Promise<void> {
-  const sink = await createSink();
+  const ready = createSink();
+  // A reload requested while the approvals and the geo database load waits for them.
+  reloading = ready.then(
+    () => undefined,
+    () => undefined,
+  );
+  const sink = await ready;
   const pipeline = new FlowPipeline(decoder, sink);
   const reader = new RingReader(data.ring);
   let lastStats = 0;
@@ -153,6 +283,7 @@ async function run(): Promise<void> {
       await new Promise<void>((r) => setImmediate(r));
     }
   }
+  await reloading;
   pipeline.flush();
   sink.close();
   postStats();

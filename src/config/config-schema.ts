@@ -82,6 +82,12 @@ export const configSchema = z.strictObject({
       minSignatures: z.number().int().min(1).default(1),
       /** Approvals to run, each with the criteria document it approves. */
       approvals: z.array(z.strictObject({ approvalFile: z.string().min(1), criteriaFile: z.string().min(1) })).default([]),
+      /** Also every NAME.approval.json in this directory, with its criteria document NAME.criteria.json. */
+      approvalsDir: z.string().min(1).optional(),
+      /** Approvals the commission revoked (JSON, docs/reference/selection.md); unsigned: it can only stop selection. */
+      revocationFile: z.string().min(1).optional(),
+      /** Re-read approvals and revocations when their files change (fs.watch, polling where that fails); SIGHUP always reloads. */
+      watchApprovals: z.boolean().default(true),
       /** HMAC key of domestic-address pseudonyms; default <dataDir>/pseudonym.key, created (0600, 32 random bytes) if missing. */
       pseudonymKeyFile: z.string().min(1).optional(),
       /** Prefix of every pseudonym ("p1:…"); change it with the key so rotations show in the data. */

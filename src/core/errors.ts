@@ -24,6 +24,8 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_APPROVAL_UNKNOWN_KEY: { status: 422, message: 'approval is signed by a key that is not trusted' },
   SAKI_ERR_APPROVAL_QUORUM: { status: 422, message: 'approval has too few distinct approvers' },
   SAKI_ERR_CRITERIA_INVALID: { status: 400, message: 'criteria document is invalid' },
+  SAKI_ERR_REVOCATION_INVALID: { status: 400, message: 'approval revocation list is invalid' },
+  SAKI_ERR_SELECTION_RELOAD_REFUSED: { status: 422, message: 'new approval set refused; the previous set stays active' },
   SAKI_ERR_INTERNAL: { status: 500, message: 'internal error' },
   SAKI_ERR_PROOF_RANGE: { status: 400, message: 'Merkle index or tree size is out of range' },
   SAKI_ERR_PROOF_MALFORMED: { status: 400, message: 'Merkle proof is malformed' },

@@ -16,6 +16,7 @@ import type { SelectedFlowSink } from '../storage/selected-flow-store.js';
 export interface SelectionStageOptions {
   /** Absent only when there is no selector (then nothing is classified: everything is erased). */
   classifier: FlowClassifier | undefined;
+  /** The initial set; replaceSelectors() swaps it at a batch boundary (runtime reload). */
   selectors: readonly CompiledSelector[];
   sink: SelectedFlowSink;
   clock: () => number;
@@ -44,8 +45,12 @@ function addCounts(into: SelectionCounts, c: SelectionCounts): void {
 
 export class SelectionStage implements FlowSink {
   readonly #o: SelectionStageOptions;
-  readonly #windows: SelectionCounts[];
+  #classifier: FlowClassifier | undefined;
+  #selectors: readonly CompiledSelector[];
+  #windows: SelectionCounts[];
   #windowStart: number;
+  /** Counts since start per approval id, kept across reloads (for the status API). */
+  readonly #totals = new Map<string, SelectionCounts>();
   /** Records examined, records kept by at least one approval, records erased (kept by none). */
   in = 0;
   selected = 0;
@@ -55,15 +60,36 @@ export class SelectionStage implements FlowSink {
 
   constructor(options: SelectionStageOptions) {
     this.#o = options;
+    this.#classifier = options.classifier;
+    this.#selectors = options.selectors;
     this.#windows = options.selectors.map(zeroCounts);
     this.#windowStart = options.clock();
+  }
+
+  /**
+   * Runtime reload: closes the attestation window of the old set (so each attestation names the
+   * approval that ran) and runs `selectors` from the next batch on. The caller verified them all.
+   */
+  replaceSelectors(selectors: readonly CompiledSelector[], classifier: FlowClassifier | undefined): void {
+    this.flushAttestations();
+    this.#selectors = selectors;
+    this.#classifier = classifier;
+    this.#windows = selectors.map(zeroCounts);
+  }
+
+  /** Counts per approval id since start (a copy). */
+  totals(): Map<string, SelectionCounts> {
+    const out = new Map<string, SelectionCounts>();
+    for (const [id, c] of this.#totals) out.set(id, { ...c, perCriterion: { ...c.perCriterion } });
+    return out;
   }
 
   write(records: readonly FlowRecord[]): void {
     const n = records.length;
     if (n === 0) return;
     this.in += n;
-    const { classifier, selectors } = this.#o;
+    const classifier = this.#classifier;
+    const selectors = this.#selectors;
     if (selectors.length === 0 || !classifier) {
       this.erased += n;
       return;
@@ -88,6 +114,10 @@ export class SelectionStage implements FlowSink {
       this.#o.sink.write(selectors[s].approvalId, r.selected);
       this.stored += r.selected.length;
       addCounts(this.#windows[s], r.counts);
+      const id = selectors[s].approvalId;
+      let total = this.#totals.get(id);
+      if (!total) this.#totals.set(id, (total = zeroCounts(selectors[s])));
+      addCounts(total, r.counts);
       if (kept) {
         for (const i of r.indexes) {
           if (kept[i] === 0) {
@@ -112,7 +142,7 @@ export class SelectionStage implements FlowSink {
     const end = this.#o.clock();
     const start = this.#windowStart;
     this.#windowStart = end;
-    this.#o.selectors.forEach((selector, s) => {
+    this.#selectors.forEach((selector, s) => {
       const counts = this.#windows[s];
       if (counts.in === 0) return;
       this.#windows[s] = zeroCounts(selector);

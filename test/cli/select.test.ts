@@ -4,9 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeGeoIo } from '../../src/classify/node-geo-io.js';
+import { createClassificationConfig } from '../../src/core/classify/classification-config.js';
+import { FlowClassifier } from '../../src/core/classify/flow-direction.js';
+import { loadGeoDatabase } from '../../src/core/classify/geo-loader.js';
 import { IpfixEncoder } from '../../src/core/flow/encoders/export-encoder.js';
 import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-record.js';
 import { NETFLOW_CAPTURES, REPO_ROOT } from '../helpers/paths.js';
+import { pcapOfDatagrams } from '../helpers/pcap.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const EXAMPLES = join(REPO_ROOT, 'examples/approvals');
@@ -21,45 +26,32 @@ const exampleArgs = (dataDir: string) => [
   '--json',
 ];
 
-/** A classic pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:4739 (Ethernet, IPv4, UDP). */
-function pcapOfDatagrams(payloads: readonly Uint8Array[]): Buffer {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
-  const frames = payloads.map((p, i) => {
-    const udpLen = 8 + p.length;
-    const ipLen = 20 + udpLen;
-    const f = Buffer.alloc(14 + ipLen);
-    f.writeUInt16BE(0x0800, 12);
-    f[14] = 0x45;
-    f.writeUInt16BE(ipLen, 16);
-    f[22] = 64;
-    f[23] = 17;
-    Buffer.from([127, 0, 0, 1, 127, 0, 0, 1]).copy(f, 26);
-    f.writeUInt16BE(50000, 34);
-    f.writeUInt16BE(4739, 36);
-    f.writeUInt16BE(udpLen, 38);
-    Buffer.from(p).copy(f, 42);
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1780000000 + i, 0);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    return Buffer.concat([rec, f]);
-  });
-  return Buffer.concat([header, ...frames]);
+/** Addresses of a side, found through the classifier over the geo data the CLI will use (never chosen from memory). */
+function pick(classifier: FlowClassifier, side: 'domestic' | 'foreign', n: number, seed: number): string[] {
+  const out: string[] = [];
+  let x = seed >>> 0;
+  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+  while (out.length < n) {
+    const addr = `${1 + (next() % 222)}.${next() % 256}.${next() % 256}.${3 + 2 * (next() % 120)}`;
+    const c = classifier.classifyAddress(addr);
+    if (c.side === side && c.special === undefined && !out.includes(addr)) out.push(addr);
+  }
+  return out;
 }
 
-test('select: the example approval on a synthetic IPFIX capture keeps only matching, minimized records', () => {
+test('select: the example approval on a synthetic IPFIX capture keeps only matching, minimized records', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saki-select-'));
   try {
+    // The CLI reuses the geo snapshot this writes into its --data-dir.
+    const geo = await loadGeoDatabase(nodeGeoIo(dir));
+    const classifier = new FlowClassifier(geo.db, createClassificationConfig({ domesticCountries: ['JP'] }));
+    const [us1, us2] = pick(classifier, 'foreign', 2, 31);
+    const [jp] = pick(classifier, 'domestic', 1, 37);
     const t = Date.parse('2026-06-01T00:00:00Z');
     const f = (src: string, dst: string, dstPort: number): FlowRecord => ({ ...emptyFlowRecord('ipfix', '127.0.0.1', 1), src, dst, dstPort, srcPort: 40001, proto: 6, start: t, end: t + 1000, packets: 1, octets: 60, sampledPackets: 1, sampledOctets: 60 });
     // c2-known-hosts names documentation ranges, which classification never makes acquirable:
-    // these flows are erased like the rest, with 8.8.8.8 (US) → 1.0.16.1 (JP) on port 443.
-    const flows = [f('203.0.113.5', '8.8.8.8', 443), f('8.8.8.8', '1.0.16.1', 443), f('8.8.4.4', '1.0.16.1', 80)];
+    // these flows are erased like the rest, with foreign → domestic on port 443.
+    const flows = [f('203.0.113.5', us1, 443), f(us1, jp, 443), f(us2, jp, 80)];
     const enc = new IpfixEncoder({ domain: 1 });
     const capture = join(dir, 'ipfix.pcap');
     writeFileSync(capture, pcapOfDatagrams([enc.templateMessage(t / 1000), ...enc.dataMessages(flows, t / 1000)]));
@@ -69,7 +61,7 @@ test('select: the example approval on a synthetic IPFIX capture keeps only match
     assert.equal(r.stdout, '');
 
     // Telnet from abroad to a domestic host: selected, the domestic address as a pseudonym.
-    const telnet = [f('8.8.8.8', '1.0.16.1', 23), f('8.8.4.4', '1.0.16.1', 2323), f('1.0.16.1', '8.8.8.8', 23)];
+    const telnet = [f(us1, jp, 23), f(us2, jp, 2323), f(jp, us1, 23)];
     const enc2 = new IpfixEncoder({ domain: 1 });
     writeFileSync(capture, pcapOfDatagrams([enc2.templateMessage(t / 1000), ...enc2.dataMessages([...flows, ...telnet], t / 1000)]));
     const r2 = run([...exampleArgs(dir), '--input', capture]);
@@ -81,11 +73,11 @@ test('select: the example approval on a synthetic IPFIX capture keeps only match
       assert.equal(l.approvalId, 'example-approval-2026-001');
       assert.deepEqual(l.criteria, ['telnet-scan-from-abroad']);
       assert.match(String(l.dst), /^p1:[0-9a-f]{16}$/);
-      assert.ok(l.src === '8.8.8.8' || l.src === '8.8.4.4');
+      assert.ok(l.src === us1 || l.src === us2);
       assert.equal(l.direction, 'foreign-domestic');
       assert.equal('tcpFlags' in l, false);
     }
-    assert.ok(!r2.stdout.includes('1.0.16.1'));
+    assert.ok(!r2.stdout.includes(jp));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -73,6 +73,12 @@ export function signApproval(body: ApprovalBody, privateKey: KeyObject, keyId: s
 export interface VerifyOptions {
   /** Distinct trusted keys with valid signatures, and distinct listed approvers, required (≥ 1). */
   minSignatures: number;
+  /**
+   * false: accept an approval outside its validity period (it still passes every other check). A
+   * selector checks validity per record anyway, so a not-yet-valid approval loaded now starts
+   * selecting at validFrom and an expired one selects nothing. Default true (refuse with EXPIRED).
+   */
+  checkValidity?: boolean;
 }
 
 export type VerifyResult =
@@ -144,7 +150,7 @@ export function verifyApproval(
   const t = typeof now === 'number' ? now : now.getTime();
   const validFromMs = Date.parse(a.validFrom);
   const validToMs = Date.parse(a.validTo);
-  if (!(validFromMs <= t && t < validToMs)) {
+  if (options.checkValidity !== false && !(validFromMs <= t && t < validToMs)) {
     return refuse('SAKI_ERR_APPROVAL_EXPIRED', t < validFromMs ? 'approval is not yet valid' : 'approval has expired', {
       validFrom: a.validFrom,
       validTo: a.validTo,

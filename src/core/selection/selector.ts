@@ -65,9 +65,14 @@ export interface CompiledSelector {
   readonly criteriaHash: string;
   /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
   select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
-  /** Revocation: from the next flow on, nothing is selected. */
-  revoke(): void;
+  /**
+   * Revocation: from `atMs` on (default: at once, from the next flow), nothing is selected. The
+   * selector compares its clock with min(validTo, revokedAt), precomputed here.
+   */
+  revoke(atMs?: number): void;
   readonly revoked: boolean;
+  /** End of selection: min(validTo, revocation time). */
+  readonly validUntilMs: number;
 }
 
 const KIND_SRC = 0;
@@ -167,6 +172,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const allowedDirections = new Set(CHANNEL_DIRECTIONS[approval.channel]);
   const feeds = new Set(approval.scope.feeds);
   let revoked = false;
+  let until = approval.validToMs;
+  /** Set by revoke(); select() re-evaluates validity at the next flow. */
+  let untilChanged = false;
 
   function check(c: CompiledCriterion, f: ClassifiedFlow, r: FlowRecord, i: number, behaviour: BehaviourScorer | undefined): boolean {
     if (c.srcCidr && srcMark[i] !== epoch) return false;
@@ -253,14 +261,18 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     let outOfScope = 0;
     const clock = typeof now === 'function' ? now : null;
     let t = clock ? clock() : now as number;
-    const valid = () => !revoked && approval.validFromMs <= t && t < approval.validToMs;
+    const valid = () => approval.validFromMs <= t && t < until;
+    untilChanged = false;
     let isValid = valid();
     for (let b = 0; b < batch.length; b++) {
       if (clock && (b & 255) === 0 && b > 0) {
         t = clock();
         isValid = valid();
       }
-      if (revoked) isValid = false;
+      if (untilChanged) {
+        untilChanged = false;
+        isValid = valid();
+      }
       const f = batch[b];
       const r = f.record;
       if ((f.srcDomestic && f.dstDomestic) || f.direction === 'domestic-domestic') {
@@ -360,11 +372,16 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     channel: approval.channel,
     criteriaHash: hash,
     select,
-    revoke: () => {
+    revoke: (atMs = Number.NEGATIVE_INFINITY) => {
       revoked = true;
+      if (atMs < until) until = atMs;
+      untilChanged = true;
     },
     get revoked() {
       return revoked;
+    },
+    get validUntilMs() {
+      return until;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ApiErrorBody, CollectorStatus, RecentFlowsResponse } from './collector-types';
 import type { TransparencyStatus, TransparencyVerifyResult } from './transparency-types';
 import type { DetectionPage, DetectionStats, DetectionView, HubEntry, HubOverlap } from './detection-types';
+import type { ReaderRole, SelectedReadResult, SelectionStatus } from './selection-types';
 
 /** Why a request failed, in the terms the UI needs to choose what to show. */
 export type ApiFailure =
@@ -38,14 +39,14 @@ async function getJson(
   signal?: AbortSignal,
   method: 'GET' | 'POST' = 'GET',
   timeoutMs = REQUEST_TIMEOUT_MS,
-  post?: { body: unknown; headers: Record<string, string> },
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;
   try {
-    const headers = post ? { accept: 'application/json', 'content-type': 'application/json', ...post.headers } : { accept: 'application/json' };
-    res = await fetch(path, { method, signal: combined, headers, cache: 'no-store', body: post ? JSON.stringify(post.body) : undefined });
+    const headers = { accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
+    res = await fetch(path, { method, signal: combined, headers, cache: 'no-store', body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError({ kind: 'unreachable', detail: e instanceof Error ? e.message : String(e) });
@@ -158,4 +159,28 @@ export async function postHubVet(target: { ip: string; port: number; proto: numb
     (v) => typeof v.status === 'string',
     'vetted entry',
   );
+}
+
+export async function fetchSelectionStatus(signal?: AbortSignal): Promise<SelectionStatus> {
+  const body = await getJson('/api/v1/selection/status', signal);
+  const s = body as Partial<SelectionStatus>;
+  if (typeof body !== 'object' || body === null || typeof s.enabled !== 'boolean' || !Array.isArray(s.approvals) || !Array.isArray(s.channels) || !Array.isArray(s.history)) {
+    throw new ApiError({ kind: 'invalid', detail: 'selection status does not match the contract' });
+  }
+  return body as SelectionStatus;
+}
+
+/**
+ * Purpose-bound read of selected records (Act Art. 23). The server records the read in the
+ * transparency log before it answers. The identity headers are the server's placeholder until
+ * real authentication arrives.
+ */
+export async function fetchSelectedRecords(query: { purpose: string; user: string; role: ReaderRole; limit: number }, signal?: AbortSignal): Promise<SelectedReadResult> {
+  const path = `/api/v1/selected?purpose=${encodeURIComponent(query.purpose)}&limit=${encodeURIComponent(String(query.limit))}`;
+  const body = await getJson(path, signal, 'GET', REQUEST_TIMEOUT_MS, { headers: { 'x-sakimori-user': query.user, 'x-sakimori-role': query.role } });
+  const r = body as Partial<SelectedReadResult>;
+  if (typeof body !== 'object' || body === null || !Array.isArray(r.records) || typeof r.accessEntrySeq !== 'number') {
+    throw new ApiError({ kind: 'invalid', detail: 'selected records do not match the contract' });
+  }
+  return body as SelectedReadResult;
 }
