@@ -1,3 +1,4 @@
+import type { Detection } from '../core/detect/detection.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,12 +84,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Opened before the collector: selection attestations (cyber-office role) go into it.
   const transparency = openTransparencyLog(config.dataDir);
   await recordConfigChange(transparency, config);
-  const collector = new Collector(config, log, { transparency });
-  const listeners = await collector.start();
   const db = openSqlite(config.dataDir);
+  const detectionStore = new DetectionStore(db.db);
+  // Live detections are upserted one batch after another, so a candidate's updates stay in order.
+  let upserting: Promise<unknown> = Promise.resolve();
+  const onDetections = (ds: Detection[]) => {
+    upserting = upserting.then(() => detectionStore.upsert(ds, Date.now())).catch((e: unknown) => log.warn({ code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' }, 'live detections could not be stored'));
+  };
+  const collector = new Collector(config, log, { transparency, onDetections });
+  const listeners = await collector.start();
   const flows = config.role === 'carrier' ? new FlowQueries(db.db) : undefined;
   const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency } : undefined;
-  const detectionStore = new DetectionStore(db.db);
   if (config.demo.enabled) await detectionStore.upsert(syntheticDetections(Date.now()), Date.now());
   let hub: HubService | undefined;
   if (config.hub.enabled) {
@@ -164,6 +170,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   });
   await collector.stop();
+  await upserting;
   stopCheckpoints();
   await transparency.close();
   await db.close();

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { CounterRegistry, type ExporterCounters } from '../core/flow/exporter-counters.js';
 import { EXPORTER_LIMIT_KEY } from '../core/flow/flow-decoder.js';
+import type { Detection } from '../core/detect/detection.js';
 import type { SelectionAttestation } from '../core/selection/attestation.js';
+import type { DetectionStage } from '../pipeline/detection-stage.js';
 import type { Logger } from '../observability/logger.js';
 import { selectionAttestationEntry } from '../transparency/selection-entries.js';
 import type { TransparencyLog } from '../transparency/transparency-log.js';
@@ -33,6 +35,8 @@ export interface CollectorStatus {
   exporters: ExporterCounters[];
   queue: { depth: number; capacity: number };
   stored: number;
+  /** Live detection: flows observed, detections reported, darknet seeds added; absent when off. */
+  detection?: DetectionStage['counters'];
   erased: number;
   rates: { datagramsPerSecond: number; recordsPerSecond: number };
   history: CollectorSample[];
@@ -58,6 +62,8 @@ export interface CollectorOptions {
   startPaused?: boolean;
   /** Where selection attestations go (cyber-office role); without it they are only counted. */
   transparency?: TransparencyLog;
+  /** New or changed detection candidates from live detection (config detections.enabled). */
+  onDetections?(detections: Detection[]): void;
   /** Length of a selection attestation window (default 10 s); a window also closes at stop. */
   attestationWindowMs?: number;
 }
@@ -84,6 +90,8 @@ export class Collector {
 
   readonly #startPaused: boolean;
   readonly #transparency: TransparencyLog | undefined;
+  readonly #onDetections: ((detections: Detection[]) => void) | undefined;
+  #detection: DetectionStage['counters'] | undefined;
   readonly #attestationWindowMs: number;
   /** Appends run one after another, so attestations enter the log in window order. */
   #appending: Promise<void> = Promise.resolve();
@@ -101,6 +109,7 @@ export class Collector {
     this.#config = config;
     this.#startPaused = options.startPaused ?? false;
     this.#transparency = options.transparency;
+    this.#onDetections = options.onDetections;
     this.#attestationWindowMs = options.attestationWindowMs ?? 10_000;
     this.#log = logger.child({ component: 'collector' });
     this.#ring = createRing(config.collector.queueBytes);
@@ -124,6 +133,7 @@ export class Collector {
       maxHeldSetsPerExporter: this.#config.collector.maxHeldSetsPerExporter,
       classification: this.#config.classification,
       selection: this.#config.selection,
+      detections: this.#config.detections,
       attestationWindowMs: this.#attestationWindowMs,
       softwareVersion: VERSION,
       startPaused: this.#startPaused,
@@ -136,6 +146,7 @@ export class Collector {
         this.#stored = m.stored;
         this.#erased = m.erased;
         if (m.selection) this.#selection = m.selection;
+        if (m.detection) this.#detection = m.detection;
       } else if (m.type === 'selection-loaded') {
         void this.#recordSelectionSet(m.result, 'start');
       } else if (m.type === 'selection-reloaded') {
@@ -143,6 +154,8 @@ export class Collector {
         this.#reloadWaiters.delete(m.requestId);
       } else if (m.type === 'attestation') {
         this.#attest(m.attestation);
+      } else if (m.type === 'detections') {
+        this.#onDetections?.(m.detections);
       } else if (m.type === 'log') {
         this.#log[m.level](m.fields, m.msg);
       } else if (m.type === 'error') {
@@ -305,6 +318,7 @@ export class Collector {
       exporters,
       queue: { depth: this.#writer.depth(), capacity: this.#writer.capacity() },
       stored: this.#stored,
+      ...(this.#detection ? { detection: { ...this.#detection } } : {}),
       erased: this.#erased,
       rates: { datagramsPerSecond: last?.datagrams ?? 0, recordsPerSecond: last?.records ?? 0 },
       history: [...this.#history],

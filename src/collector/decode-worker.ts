@@ -19,7 +19,10 @@ import type { KeyObject } from 'node:crypto';
 import { SqliteFlowSink, type FlowSink } from '../storage/flow-store.js';
 import { SqliteSelectedFlowSink } from '../storage/selected-flow-store.js';
 import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database.js';
+import type { Detection } from '../core/detect/detection.js';
+import type { DetectionStage } from '../pipeline/detection-stage.js';
 import { RingReader, type RingBuffers } from './datagram-ring.js';
+import { createLiveDetection } from './live-detection.js';
 
 /**
  * The decode side of the collector, in its own thread so that decoding and storage can never
@@ -38,6 +41,8 @@ export interface DecodeWorkerData {
   maxHeldSetsPerExporter: number;
   classification: SakimoriConfig['classification'];
   selection: SakimoriConfig['selection'];
+  /** Live detection settings (carrier: every decoded flow; cyber-office: selected flows only). */
+  detections: SakimoriConfig['detections'];
   /** Length of a selection attestation window. */
   attestationWindowMs: number;
   softwareVersion: string;
@@ -57,11 +62,13 @@ export interface SelectionLive {
 }
 
 export type DecodeWorkerMessage =
-  | { type: 'stats'; exporters: ReturnType<CounterRegistry['all']>; stored: number; erased: number; selection?: SelectionLive }
+  | { type: 'stats'; exporters: ReturnType<CounterRegistry['all']>; stored: number; erased: number; selection?: SelectionLive; detection?: DetectionStage['counters'] }
   | { type: 'selection-reloaded'; requestId: number; result: SelectionReloadResult }
   /** The set loaded at start: every revocation in force counts as new; the main thread compares with what the log last recorded. */
   | { type: 'selection-loaded'; result: Extract<SelectionReloadResult, { ok: true }> }
   | { type: 'attestation'; attestation: SelectionAttestation }
+  /** New or changed detection candidates (addresses and counts, never records). */
+  | { type: 'detections'; detections: Detection[] }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number | boolean> }
   | { type: 'stopped' }
   | { type: 'error'; code: string; message: string };
@@ -97,7 +104,34 @@ function selectionLive(st: SelectionStage): SelectionLive {
 
 function postStats(): void {
   const s = stage ? { stored: stage.stored, erased: stage.erased, selection: selectionLive(stage) } : { stored, erased: discard.erased };
-  port!.postMessage({ type: 'stats', exporters: counters.all(), ...s } satisfies DecodeWorkerMessage);
+  const d = detection ? { detection: { ...detection.counters } } : {};
+  port!.postMessage({ type: 'stats', exporters: counters.all(), ...s, ...d } satisfies DecodeWorkerMessage);
+}
+
+let detection: DetectionStage | undefined;
+let detectionFailed = false;
+
+/**
+ * The live detection stage, built once the classifier exists. A bad seed file or prefix is logged
+ * by its code and leaves detection off; collection and selection go on.
+ */
+function liveDetection(): DetectionStage | undefined {
+  if (detection || detectionFailed || !data.detections.enabled || !classifier) return detection;
+  try {
+    const built = createLiveDetection({
+      settings: data.detections,
+      role: data.role,
+      classifier,
+      domesticCountries: data.classification.domesticCountries,
+      emit: (detections) => port!.postMessage({ type: 'detections', detections } satisfies DecodeWorkerMessage),
+    });
+    detection = built.stage;
+    log('info', 'live detection running', { role: data.role, seeds: built.seeds, darknet: data.detections.darknetPrefixes.length > 0, ddos: data.detections.criticalAssets.length > 0 });
+  } catch (e) {
+    detectionFailed = true;
+    log('error', 'live detection is off: its settings were refused', { code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' });
+  }
+  return detection;
 }
 
 port.on('message', (m: { type: string; requestId?: number }) => {
@@ -126,13 +160,17 @@ let currentRefused: ApprovalRefusal[] = [];
 let reloading: Promise<void> = Promise.resolve();
 
 /** The geo database is loaded once, when the first approval needs classification. */
-async function ensureClassifier(): Promise<FlowClassifier> {
-  if (!classifier) {
+let classifierLoading: Promise<FlowClassifier> | undefined;
+function ensureClassifier(): Promise<FlowClassifier> {
+  // One load however many callers (start-up detection, approval reloads) ask at once.
+  classifierLoading ??= (async () => {
     const geo = await loadGeoDatabase(nodeGeoIo(data.dataDir), (e) => log('info', `geo database: ${e.event}`, { ...e }));
     classifier = new FlowClassifier(geo.db, createClassificationConfig(data.classification));
     log('info', 'geo database ready', { from: geo.from, snapshot: geo.snapshotName });
-  }
-  return classifier;
+    return classifier;
+  })();
+  classifierLoading.catch(() => (classifierLoading = undefined));
+  return classifierLoading;
 }
 
 /**
@@ -213,6 +251,8 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
     windowMs: data.attestationWindowMs,
     softwareVersion: data.softwareVersion,
     onAttestation: (attestation) => port!.postMessage({ type: 'attestation', attestation } satisfies DecodeWorkerMessage),
+    // Act Art. 23: in this role detection sees selected flows only.
+    onSelected: (records) => liveDetection()?.observe(records, Date.now()),
   });
 }
 
@@ -234,6 +274,24 @@ async function createSink(): Promise<FlowSink> {
     }
     return stage;
   }
+  const sink = carrierStorage();
+  if (!data.detections.enabled) return sink;
+  // Decoding does not wait for the geo database: detection starts once it is ready (seconds on a
+  // first start, milliseconds from the snapshot after).
+  ensureClassifier().catch((e: unknown) => {
+    detectionFailed = true;
+    log('error', 'live detection is off: the geo database could not be loaded', { code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' });
+  });
+  return {
+    write: (r) => {
+      sink.write(r);
+      liveDetection()?.observe(r, Date.now());
+    },
+    close: () => sink.close(),
+  };
+}
+
+function carrierStorage(): FlowSink {
   if (data.storeFlows) {
     handle = openSqlite(data.dataDir);
     const sqlite = new SqliteFlowSink(handle.raw);
@@ -261,6 +319,7 @@ async function run(): Promise<void> {
     if (n === 0 || now - lastFlush >= 200) {
       pipeline.flush();
       stage?.tick();
+      detection?.tick(now);
       lastFlush = now;
     }
     if (now - lastExpire >= 1000) {

@@ -24,6 +24,12 @@ export interface SelectionStageOptions {
   windowMs: number;
   softwareVersion: string;
   onAttestation(a: SelectionAttestation): void;
+  /**
+   * Records kept by at least one approval, before minimization, while the batch is alive (live
+   * detection in the cyber-office role runs on selected flows only, Act Art. 23). Never called
+   * with an unselected record.
+   */
+  onSelected?(records: readonly FlowRecord[]): void;
 }
 
 const SRC_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.startsWith('domestic-')));
@@ -107,7 +113,8 @@ export class SelectionStage implements FlowSink {
         dstDomestic: DST_DOMESTIC.has(c.direction),
       };
     }
-    const kept = selectors.length > 1 ? new Uint8Array(n) : undefined;
+    const onSelected = this.#o.onSelected;
+    const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;
     let keptOnce = 0;
     for (let s = 0; s < selectors.length; s++) {
       const r = selectors[s].select(batch, this.#o.clock);
@@ -129,6 +136,11 @@ export class SelectionStage implements FlowSink {
     }
     this.selected += keptOnce;
     this.erased += n - keptOnce;
+    if (onSelected && keptOnce > 0) {
+      const out: FlowRecord[] = [];
+      for (let i = 0; i < n; i++) if (kept![i] === 1) out.push(records[i]);
+      onSelected(out);
+    }
     this.tick();
   }
 
