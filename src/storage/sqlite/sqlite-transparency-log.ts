@@ -1,13 +1,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { SakimoriError } from '../../core/errors.js';
 import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote } from '../../core/transparency/checkpoint.js';
-import { encodeLogEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
+import { encodeLogEntry, type EncodedEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
 import { hashesEqual } from '../../core/transparency/merkle-hash.js';
 import { MerkleTree } from '../../core/transparency/merkle-tree.js';
 import { extractCosignature } from '../../core/transparency/witness.js';
 import type { AppendReceipt, LogSigningKey, StoredCheckpoint, StoredLogEntry, TransparencyLog } from '../../transparency/transparency-log.js';
 import { withCodes } from '../../transparency/transparency-errors.js';
 import type { LogCheckpointTable, LogEntryTable } from '../schema.js';
+import { MultiRowInsert } from './multi-row-insert.js';
 import { SqliteMerkleNodeStore } from './sqlite-merkle-node-store.js';
 
 /**
@@ -25,6 +26,7 @@ export class SqliteTransparencyLog implements TransparencyLog {
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (entries: readonly LogEntryInput[]) => AppendReceipt;
   private readonly issueTx: () => StoredCheckpoint;
+  private readonly insertEntries: MultiRowInsert;
 
   constructor(
     private readonly handle: { raw: BetterSqlite3.Database; close(): Promise<void> },
@@ -36,6 +38,7 @@ export class SqliteTransparencyLog implements TransparencyLog {
     this.verifierKey = key.verifierKey;
     this.store = new SqliteMerkleNodeStore(raw);
     this.stmt = prepareStatements(raw);
+    this.insertEntries = new MultiRowInsert(raw, 'INSERT INTO log_entries (seq, leaf_hash, entry, appended_at)', 4);
     // IMMEDIATE takes the write lock before the size is read, so two writers never build on one size.
     this.appendTx = raw.transaction((entries: readonly LogEntryInput[]) => this.appendNow(entries)).immediate;
     this.issueTx = raw.transaction(() => this.issueNow()).immediate;
@@ -105,30 +108,44 @@ export class SqliteTransparencyLog implements TransparencyLog {
     await this.handle.close();
   }
 
+  /**
+   * Encodes, hashes and inserts the batch MultiRowInsert.MAX_ROWS entries at a time, so that each
+   * chunk's objects die young instead of the whole batch surviving into the old generation;
+   * an invalid entry anywhere still rolls the whole transaction back.
+   */
   private appendNow(inputs: readonly LogEntryInput[]): AppendReceipt {
     const size = this.currentSize();
     const at = this.now();
     const iso = at.toISOString();
-    const encoded = inputs.map((input, i) => {
-      try {
-        return encodeLogEntry(input, size + i, iso);
-      } catch (e) {
-        const err = e as Error & { issues?: readonly string[] };
-        throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${i} of the batch: ${err.message}`, { cause: e, details: { index: i, issues: err.issues ?? [] } });
-      }
-    });
-    const leafHashes = encoded.map((e) => e.leafHash);
-    const result = new MerkleTree(this.store, size).appendLeaves(leafHashes);
     const ms = at.getTime();
-    let i = 0;
-    // Multi-row INSERTs: one native call per ROWS_PER_INSERT rows instead of one per row.
-    for (; i + ROWS_PER_INSERT <= encoded.length; i += ROWS_PER_INSERT) {
-      const args: unknown[] = [];
-      for (let k = i; k < i + ROWS_PER_INSERT; k++) args.push(encoded[k].entry.seq, encoded[k].leafHash, encoded[k].text, ms);
-      this.stmt.insertEntries.run(...args);
+    const tree = new MerkleTree(this.store, size);
+    const leafHashes = new Array<Uint8Array>(inputs.length);
+    let root: Uint8Array | undefined;
+    for (let i = 0; i < inputs.length; i += MultiRowInsert.MAX_ROWS) {
+      const n = Math.min(MultiRowInsert.MAX_ROWS, inputs.length - i);
+      const chunk = new Array<EncodedEntry>(n);
+      for (let k = 0; k < n; k++) {
+        chunk[k] = this.encode(inputs[i + k], i + k, size + i + k, iso);
+        leafHashes[i + k] = chunk[k].leafHash;
+      }
+      this.insertEntries.run(n, (k, args, o) => {
+        args[o] = size + i + k;
+        args[o + 1] = chunk[k].leafHash;
+        args[o + 2] = chunk[k].text;
+        args[o + 3] = ms;
+      });
+      root = tree.appendLeaves(leafHashes.slice(i, i + n)).root;
     }
-    for (; i < encoded.length; i++) this.stmt.insertEntry.run(encoded[i].entry.seq, encoded[i].leafHash, encoded[i].text, ms);
-    return { firstSeq: size, size: result.size, rootHash: result.root, leafHashes };
+    return { firstSeq: size, size: tree.size, rootHash: root ?? tree.root(), leafHashes };
+  }
+
+  private encode(input: LogEntryInput, index: number, seq: number, iso: string): EncodedEntry {
+    try {
+      return encodeLogEntry(input, seq, iso);
+    } catch (e) {
+      const err = e as Error & { issues?: readonly string[] };
+      throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${index} of the batch: ${err.message}`, { cause: e, details: { index, issues: err.issues ?? [] } });
+    }
   }
 
   /**
@@ -181,13 +198,9 @@ export class SqliteTransparencyLog implements TransparencyLog {
   }
 }
 
-const ROWS_PER_INSERT = 64;
-
 function prepareStatements(raw: BetterSqlite3.Database) {
   return {
     maxSeq: raw.prepare<[], number | null>('SELECT max(seq) FROM log_entries').pluck(),
-    insertEntry: raw.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES (?, ?, ?, ?)'),
-    insertEntries: raw.prepare<unknown[]>(`INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`),
     entries: raw.prepare<[number, number], LogEntryTable>('SELECT seq, leaf_hash, entry, appended_at FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq'),
     leaves: raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?'),
     nodes: raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?'),
