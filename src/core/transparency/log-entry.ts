@@ -129,7 +129,13 @@ const reportRouting = z.strictObject({
   actor: actor.optional(),
 });
 
-/** A signing key replaced: the log's own key or a witness's. */
+/**
+ * A signing key replaced: the log's own key or a witness's. A rotation of the log's own key
+ * (keyName = the log's origin) carries `endorsement`, the previous key's Ed25519 signature over
+ * the entry without it (core/transparency/key-rotation.ts), so a verifier that trusts the
+ * previous key can follow the chain to the new one. `previousKey` and `newKey` are signed-note
+ * verifier keys: name, key ID and public key.
+ */
 const keyRotation = z.strictObject({
   type: z.literal('key-rotation'),
   keyName: id,
@@ -137,6 +143,8 @@ const keyRotation = z.strictObject({
   newKey: verifierKey,
   actor,
   reason: text(500).optional(),
+  /** base64 Ed25519 signature (64 bytes) by previousKey. */
+  endorsement: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'base64 of a 64-byte Ed25519 signature').optional(),
 });
 
 /** A configuration change: which settings changed and a digest of the result, never the values (they may be secrets). */
@@ -164,7 +172,7 @@ const types = {
   approvalDecision: variants(approvalDecision.shape),
   caseTransition: variants(caseTransition.shape),
   reportRouting: variants(reportRouting.shape),
-  keyRotation: variants(keyRotation.shape),
+  keyRotation: variants(keyRotation.shape, (e) => e.endorsement === undefined || e.previousKey !== undefined, 'an endorsement needs the previousKey that made it'),
   configChange: variants(configChange.shape),
 };
 
