@@ -13,6 +13,8 @@
  * The real 10M-entry run (docs/benchmarks.md; ~5 GB of disk, several minutes):
  *   AUDIT_BENCH_ENTRIES=10000000 BENCH_SKIP_VERIFY=1 npm run bench:audit
  * Above 2M entries the per-table breakdown (a scan of the whole file) is skipped.
+ * BENCH_APPEND_SECONDS=N stops appending after N seconds of append time and measures the rest
+ * at the size reached (to bound the 10M run on a busy machine; the output says where it stopped).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const PROOFS = Number(process.env.BENCH_PROOFS ?? 2000);
 const SKIP_VERIFY = process.env.BENCH_SKIP_VERIFY === '1';
 const PROOF_SIZE = Number(process.env.BENCH_PROOF_SIZE ?? 0);
+const APPEND_SECONDS = Number(process.env.BENCH_APPEND_SECONDS ?? Infinity);
 
 function log(s: string): void {
   process.stdout.write(s + '\n');
@@ -101,6 +104,10 @@ async function main(): Promise<void> {
     appendCpuUs += c1.user + c1.system;
     batches++;
     worstBatchMs = Math.max(worstBatchMs, Number(dt) / 1e6);
+    if (Number(appendNs) / 1e9 >= APPEND_SECONDS) {
+      log(`appends stopped by BENCH_APPEND_SECONDS=${APPEND_SECONDS} at ${start + inputs.length} of ${ENTRIES} entries`);
+      break;
+    }
     if (batches % 20 === 0) process.stderr.write(`  ${start + inputs.length} appended, ${(Number(appendNs) / 1e9).toFixed(0)} s\n`);
   }
   const size = await tlog.size();
