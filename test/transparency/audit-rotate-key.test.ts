@@ -19,9 +19,11 @@ import { SqliteMerkleNodeStore } from '../../src/storage/sqlite/sqlite-merkle-no
 import { SqliteTransparencyLog } from '../../src/storage/sqlite/sqlite-transparency-log.js';
 import { createKeyFile, LOG_KEY_FILE, LOG_KEY_HISTORY_FILE, NEXT_LOG_KEY_FILE, readKeyFile } from '../../src/transparency/log-key.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
+import { rotateLogKey } from '../../src/transparency/rotate-log-key.js';
 import { cosignLatest } from '../../src/transparency/witness-cosigner.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { sampleEntries } from './sample-entries.js';
+import { transparencyApp } from './transparency-app.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const ORIGIN = 'rotate.example/log';
@@ -249,6 +251,27 @@ test('a rotation committed in the database but interrupted before the key file w
     const v = cli('audit', 'verify', bundle, '--trusted-key', old);
     assert.equal(v.status, 0, v.stderr);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the API after a rotation: /status lists the old and new log keys, /verify follows the chain from the first', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-rot-api-'));
+  const log = openTransparencyLog(dir, { origin: ORIGIN });
+  try {
+    const old = log.verifierKey as string;
+    await log.append(sampleEntries(6));
+    const r = await rotateLogKey(dir, log, { actor: { who: 'ops-1', role: 'log-operator', organisation: 'this instance' }, reason: 'test' });
+    await log.append(sampleEntries(3, 7));
+    await log.issueCheckpoint();
+    const app = transparencyApp(log);
+    const status = (await (await app.request('/api/v1/transparency/status')).json()) as { verifierKeys: string[]; latestCheckpoint: { size: number } };
+    assert.deepEqual(status.verifierKeys, [old, r.newKey]);
+    assert.equal(status.latestCheckpoint.size, 10);
+    const verify = (await (await app.request('/api/v1/transparency/verify', { method: 'POST' })).json()) as { ok: boolean; checkedCheckpoints: number };
+    assert.deepEqual([verify.ok, verify.checkedCheckpoints], [true, 3]);
+  } finally {
+    await log.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatCheckpoint, generateNoteKey, parseSignerKey, parseVerifierKey, signNote, type NoteSigner } from '../../src/core/transparency/checkpoint.js';
-import { endorseKeyRotation, type KeyRotationEntry } from '../../src/core/transparency/key-rotation.js';
+import { endorseKeyRotation, LogKeySchedule, type KeyRotationEntry } from '../../src/core/transparency/key-rotation.js';
 import { encodeLogEntry } from '../../src/core/transparency/log-entry.js';
 import { LogVerifier } from '../../src/core/transparency/log-verifier.js';
 import { leafHash } from '../../src/core/transparency/merkle-hash.js';
@@ -71,4 +71,20 @@ test('a second rotation endorsed by the wrong key breaks the chain there, not be
       ['checkpoint-unknown-key', 'd'],
     ],
   );
+});
+
+test('a rotation quoting another public key under the trusted key ID is checked against the trusted key', () => {
+  // As if someone had ground a key whose 32-bit ID collides with the trusted one: the trusted
+  // verifier is given the impostor's ID, so name and ID match and only the public key differs.
+  const impostor = generateNoteKey(ORIGIN);
+  const trusted = { ...parseVerifierKey(k1.vkey), keyId: parseVerifierKey(impostor.vkey).keyId, verify: parseVerifierKey(k1.vkey).verify };
+  const schedule = new LogKeySchedule(ORIGIN, [trusted]);
+  const body: Omit<KeyRotationEntry, 'endorsement'> = { type: 'key-rotation', keyName: ORIGIN, previousKey: impostor.vkey, newKey: k2.vkey, actor, v: 1, seq: 5, at: AT };
+  const forged = { ...body, endorsement: endorseKeyRotation(body, parseSignerKey(impostor.skey)) };
+  assert.match(schedule.follow(forged, 5) ?? '', /forged/);
+  assert.equal(schedule.window(parseVerifierKey(k2.vkey)), undefined);
+  // The genuine endorsement by the trusted key is followed.
+  const genuine = { ...body, endorsement: endorseKeyRotation(body, parseSignerKey(k1.skey)) };
+  assert.equal(schedule.follow(genuine, 5), undefined);
+  assert.equal(schedule.window(parseVerifierKey(k2.vkey))?.from, 6);
 });

@@ -90,7 +90,9 @@ export class LogKeySchedule {
     if (!from && known && known.from === 0 && known.until === Infinity) return undefined;
     if (!from) return `previous key ${describe(previous)} is not trusted and was never introduced by a valid rotation`;
     if (from.until !== Infinity) return `previous key ${describe(previous)} was already rotated away at entry ${from.retiredAt}`;
-    if (!previous.verify(endorsementMessage(entry), Buffer.from(entry.endorsement, 'base64'))) {
+    // Verified with the key already held, not the one the entry quotes: a 32-bit key ID can be
+    // ground to collide, so name and ID alone do not make the quoted key the trusted one.
+    if (!from.verifier.verify(endorsementMessage(entry), Buffer.from(entry.endorsement, 'base64'))) {
       return `endorsement does not verify with previous key ${describe(previous)} (forged)`;
     }
     if (known && (known.from > 0 || known.until !== Infinity)) return `new key ${describe(next)} was already in use before (a retired key cannot come back)`;
