@@ -7,6 +7,7 @@ import { exportBundle } from '../transparency/audit-export.js';
 import { verifyBundle } from '../transparency/audit-verify.js';
 import { createKeyFile, readKeyFile } from '../transparency/log-key.js';
 import { openTransparencyLog } from '../transparency/open-transparency-log.js';
+import { rotateLogKey } from '../transparency/rotate-log-key.js';
 import type { TransparencyLog } from '../transparency/transparency-log.js';
 import { cosignLatest, loadWitnessState, saveWitnessState } from '../transparency/witness-cosigner.js';
 
@@ -25,6 +26,10 @@ sakimori audit checkpoint [--data-dir DIR] [--origin ORIGIN]
   --origin       checkpoint origin used when the log key is created by this command
 sakimori audit keys [--data-dir DIR] [--origin ORIGIN]
   Prints the log's verifier key (creating the key on first use) and the witness keys seen.
+sakimori audit rotate-key --reason TEXT [--actor WHO] [--organisation ORG] [--data-dir DIR]
+  Replaces the log's signing key: signs a last checkpoint with the current key, appends a
+  key-rotation entry endorsed by it, signs the next checkpoint with the new key. The old
+  public key stays in the key history (audit keys); the old private key is deleted.
 sakimori audit keygen --name NAME --out FILE
   Creates a witness signing key file (mode 0600) and prints its verifier key.
 sakimori audit cosign --witness-key FILE --log-key VKEY [--state FILE] [--data-dir DIR]
@@ -36,6 +41,7 @@ const subcommands: Record<string, (argv: string[]) => Promise<number>> = {
   verify: verifyCommand,
   checkpoint: checkpointCommand,
   keys: keysCommand,
+  'rotate-key': rotateKeyCommand,
   keygen: keygenCommand,
   cosign: cosignCommand,
 };
@@ -153,9 +159,24 @@ async function keysCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...dataDirOptions, origin: { type: 'string' } } });
   await withLog(openTransparencyLog(dataDirOf(values), { origin: values.origin }), async (log) => {
     process.stdout.write(`log      ${log.verifierKey}\n`);
+    // Retired keys, oldest first: the first is the anchor an auditor trusts (--trusted-key).
+    for (const k of log.logKeys.filter((k) => k !== log.verifierKey)) process.stdout.write(`previous ${k}\n`);
     const witnesses = new Set((await log.checkpoints()).flatMap((c) => c.witnessKeys));
     for (const k of witnesses) process.stdout.write(`witness  ${k}\n`);
   });
+  return 0;
+}
+
+async function rotateKeyCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { ...dataDirOptions, reason: { type: 'string' }, actor: { type: 'string' }, organisation: { type: 'string' } } });
+  if (!values.reason) throw new SakimoriError('SAKI_ERR_CLI_USAGE', 'audit rotate-key needs --reason TEXT (it goes into the log)');
+  const reason = values.reason;
+  const dataDir = dataDirOf(values);
+  const actor = { who: values.actor ?? 'sakimori-cli', role: 'log-operator', organisation: values.organisation ?? 'this instance' };
+  const r = await withLog(openTransparencyLog(dataDir), (log) => rotateLogKey(dataDir, log, { actor, reason }));
+  process.stdout.write(`rotated at entry ${r.seq}\n`);
+  process.stdout.write(`previous ${r.previousKey} (last checkpoint: size ${r.before.size})\n`);
+  process.stdout.write(`log      ${r.newKey} (first checkpoint: size ${r.after.size})\n`);
   return 0;
 }
 

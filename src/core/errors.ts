@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_CHECKPOINT_MALFORMED: { status: 400, message: 'checkpoint is malformed' },
   SAKI_ERR_LOG_ENTRY_INVALID: { status: 400, message: 'transparency log entry is invalid' },
   SAKI_ERR_LOG_KEY_UNUSABLE: { status: 500, message: 'transparency log signing key cannot be used' },
+  SAKI_ERR_LOG_KEY_RETIRED: { status: 409, message: 'transparency log key was replaced by a rotation' },
   SAKI_ERR_LOG_CORRUPT: { status: 500, message: 'stored transparency log is inconsistent' },
   SAKI_ERR_WITNESS_REFUSED: { status: 409, message: 'witness refuses to cosign the checkpoint' },
   SAKI_ERR_AUDIT_BUNDLE_UNREADABLE: { status: 400, message: 'audit bundle cannot be read' },

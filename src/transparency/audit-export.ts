@@ -34,7 +34,7 @@ export interface BundleManifest {
   /** Tree size tree.bin is laid out for: level L holds floor(treeSize / 2^L) hashes. */
   treeSize: number;
   checkpoints: number;
-  /** Verifier keys that signed checkpoints as the log (normally one). */
+  /** Verifier keys that signed checkpoints as the log, oldest first (more than one after a key rotation). */
   logKeys: string[];
   /** Verifier keys of witnesses whose cosignatures are attached. */
   witnessKeys: string[];

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SakimoriError } from '../core/errors.js';
 import {
@@ -21,6 +21,10 @@ import {
  */
 
 export const LOG_KEY_FILE = 'transparency-log.key';
+/** The next key while a rotation is under way (audit rotate-key); renamed over LOG_KEY_FILE once committed. */
+export const NEXT_LOG_KEY_FILE = 'transparency-log.key.next';
+/** Every verifier key the log has had, oldest first, one per line: the public halves of retired keys stay here. */
+export const LOG_KEY_HISTORY_FILE = 'transparency-log.pub';
 
 export interface LogKey {
   origin: string;
@@ -121,4 +125,53 @@ function publicKeyOfSignerKey(skey: string): Uint8Array {
   const seed = Buffer.from(skey.slice(at + 1), 'base64').subarray(1);
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX_LENGTH);
+}
+
+/** Verifier keys of the log, oldest first, current last (just the current key before any rotation). */
+export function readKeyHistory(dataDir: string, current: string | undefined): string[] {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(join(dataDir, LOG_KEY_HISTORY_FILE), 'utf8').split('\n').filter((l) => l !== '');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', `cannot read ${LOG_KEY_HISTORY_FILE}`, { cause: e });
+  }
+  if (current !== undefined && !lines.includes(current)) lines.push(current);
+  return lines;
+}
+
+/**
+ * Makes the committed rotation's key the key on disk: the history gains the new verifier key
+ * (written first, so the public key of the retired one is never lost), then the next key file
+ * replaces the current one. The retired private key is gone afterwards: nobody can sign with it.
+ * Safe to repeat and to race with another process doing the same.
+ */
+export function commitKeyRotation(dataDir: string, previous: string, next: string): void {
+  const history = readKeyHistory(dataDir, undefined);
+  if (!history.includes(previous)) history.push(previous);
+  if (!history.includes(next)) history.push(next);
+  const path = join(dataDir, LOG_KEY_HISTORY_FILE);
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, history.join('\n') + '\n', { mode: 0o644 });
+  renameSync(tmp, path);
+  try {
+    renameSync(join(dataDir, NEXT_LOG_KEY_FILE), join(dataDir, LOG_KEY_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', `cannot install the new key file`, { cause: e });
+  }
+}
+
+/**
+ * The signing key whose verifier key is `vkey`, from the key files: a pending next key (a
+ * rotation committed in the database by this or another process, then interrupted) is
+ * installed first. Undefined if the files hold no such key.
+ */
+export function reloadLogKey(dataDir: string, vkey: string): LogKey | undefined {
+  const nextPath = join(dataDir, NEXT_LOG_KEY_FILE);
+  const current = join(dataDir, LOG_KEY_FILE);
+  if (exists(nextPath)) {
+    const next = readKeyFile(nextPath);
+    if (next.verifierKey === vkey) commitKeyRotation(dataDir, readKeyFile(current).verifierKey, vkey);
+  }
+  const key = readKeyFile(current);
+  return key.verifierKey === vkey ? key : undefined;
 }

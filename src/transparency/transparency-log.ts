@@ -47,11 +47,33 @@ export interface StoredCheckpoint {
   createdAt: string;
 }
 
+export interface KeyRotationRecord {
+  /** Who rotated the key, in what role, for which organisation. */
+  actor: { who: string; role: string; organisation: string };
+  reason?: string;
+}
+
+export interface KeyRotationResult {
+  /** Position of the key-rotation entry. */
+  seq: number;
+  previousKey: string;
+  newKey: string;
+  /** The last checkpoint by the previous key (size seq: every entry before the rotation). */
+  before: StoredCheckpoint;
+  /** The first checkpoint by the new key (size seq + 1: it covers the rotation entry). */
+  after: StoredCheckpoint;
+}
+
 export interface TransparencyLog {
   /** C2SP checkpoint origin; also the name of the log's key. */
   readonly origin: string;
   /** The log's current verifier key (signed-note vkey); undefined when opened without its signing key. */
   readonly verifierKey: string | undefined;
+  /**
+   * Every verifier key the log has signed with, oldest first (the current one last), as kept
+   * beside the key file; [] when opened without it. The first is the anchor a verifier trusts.
+   */
+  readonly logKeys: readonly string[];
 
   size(): Promise<number>;
   append(entries: readonly LogEntryInput[]): Promise<AppendReceipt>;
@@ -77,6 +99,14 @@ export interface TransparencyLog {
    * signature by `witnessKey`; only that signature line is stored.
    */
   addCosignature(cosignedNote: string, witnessKey: string): Promise<StoredCheckpoint>;
+
+  /**
+   * Replaces the log's signing key, in one transaction: a checkpoint by the current key at the
+   * current size, a key-rotation entry endorsed by the current key (core/transparency/key-rotation.ts),
+   * and a checkpoint of the new size by `next`, which signs from then on. Log-key rotations can
+   * only be appended this way; append() refuses them.
+   */
+  rotateKey(next: LogSigningKey, record: KeyRotationRecord): Promise<KeyRotationResult>;
 
   close(): Promise<void>;
 }

@@ -228,7 +228,7 @@ export function transparencyRoutes(deps: TransparencyRouteDeps): OpenAPIHono {
               cosigned: cp.witnessKeys.length > 0,
             }
           : null,
-        verifierKeys: verifierKeys(log.verifierKey, all),
+        verifierKeys: verifierKeys(log.logKeys, all),
       },
       200,
     );
@@ -241,7 +241,8 @@ export function transparencyRoutes(deps: TransparencyRouteDeps): OpenAPIHono {
       // The very export and verification `sakimori audit export` + `audit verify` run, on a
       // private temporary bundle that is removed afterwards.
       await coded(() => exportBundle(log, dir));
-      const keys = verifierKeys(log.verifierKey, await log.checkpoints());
+      // The log's first key is the anchor; later ones must follow from it by endorsed rotations.
+      const keys = verifierKeys(log.logKeys.slice(0, 1), await log.checkpoints());
       let report;
       try {
         report = verifyBundle(dir, { trustedKeys: keys }).report;
@@ -278,13 +279,13 @@ function keyName(vkey: string): string {
 }
 
 /**
- * The keys this server vouches for: its own log key (the key file it signs with) and every
- * witness key seen on a checkpoint. Keys that signed stored checkpoints as the log are listed
- * only when the server has no key of its own (opened read-only).
+ * The keys this server vouches for: its own log keys (the key history beside the key file it
+ * signs with, oldest first) and every witness key seen on a checkpoint. Keys that signed stored
+ * checkpoints as the log are listed only when the server has no key files (opened read-only).
  */
-function verifierKeys(logKey: string | undefined, checkpoints: readonly StoredCheckpoint[]): string[] {
-  const logKeys = logKey ? [logKey] : checkpoints.map((c) => c.logKey);
-  return [...new Set([...logKeys, ...checkpoints.flatMap((c) => c.witnessKeys)])];
+function verifierKeys(logKeys: readonly string[], checkpoints: readonly StoredCheckpoint[]): string[] {
+  const own = logKeys.length > 0 ? logKeys : checkpoints.map((c) => c.logKey);
+  return [...new Set([...own, ...checkpoints.flatMap((c) => c.witnessKeys)])];
 }
 
 function checkpointJson(origin: string, cp: StoredCheckpoint) {

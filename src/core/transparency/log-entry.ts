@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJsonOfValidated } from './canonical-json.js';
+import { fastEntry } from './log-entry-fast-path.js';
 
 /**
  * Entries of the transparency log: the evidence the commission (サイバー通信情報監理委員会,
@@ -128,7 +129,13 @@ const reportRouting = z.strictObject({
   actor: actor.optional(),
 });
 
-/** A signing key replaced: the log's own key or a witness's. */
+/**
+ * A signing key replaced: the log's own key or a witness's. A rotation of the log's own key
+ * (keyName = the log's origin) carries `endorsement`, the previous key's Ed25519 signature over
+ * the entry without it (core/transparency/key-rotation.ts), so a verifier that trusts the
+ * previous key can follow the chain to the new one. `previousKey` and `newKey` are signed-note
+ * verifier keys: name, key ID and public key.
+ */
 const keyRotation = z.strictObject({
   type: z.literal('key-rotation'),
   keyName: id,
@@ -136,6 +143,8 @@ const keyRotation = z.strictObject({
   newKey: verifierKey,
   actor,
   reason: text(500).optional(),
+  /** base64 Ed25519 signature (64 bytes) by previousKey. */
+  endorsement: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'base64 of a 64-byte Ed25519 signature').optional(),
 });
 
 /** A configuration change: which settings changed and a digest of the result, never the values (they may be secrets). */
@@ -163,7 +172,7 @@ const types = {
   approvalDecision: variants(approvalDecision.shape),
   caseTransition: variants(caseTransition.shape),
   reportRouting: variants(reportRouting.shape),
-  keyRotation: variants(keyRotation.shape),
+  keyRotation: variants(keyRotation.shape, (e) => e.endorsement === undefined || e.previousKey !== undefined, 'an endorsement needs the previousKey that made it'),
   configChange: variants(configChange.shape),
 };
 
@@ -213,17 +222,25 @@ export interface EncodedEntry {
 
 /** Validates an input and encodes it as the entry at `seq`; `now` is the default event time. */
 export function encodeLogEntry(input: LogEntryInput, seq: number, now: string): EncodedEntry {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new LogEntryError(`sequence number ${seq} is not an integer in [0, 2^53)`);
+  // The two hot types take a hand-written path that accepts only what the schema accepts
+  // (log-entry-fast-path.ts); everything else, and every refusal, goes through zod.
+  const fast = fastEntry(input, false, LOG_ENTRY_VERSION, seq, now);
+  if (fast) return finish(fast.entry, fast.text);
   const r = logEntryInputSchema.safeParse(input);
   if (!r.success) throw invalid(r.error);
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new LogEntryError(`sequence number ${seq} is not an integer in [0, 2^53)`);
   // zod returns a fresh object: completing it in place avoids another copy on the append path.
   const entry = r.data as Record<string, unknown>;
   entry.v = LOG_ENTRY_VERSION;
   entry.seq = seq;
   if (entry.at === undefined) entry.at = now;
   // The schema admits only well-formed strings (every pattern excludes lone surrogates) and integers.
-  const text = canonicalJsonOfValidated(entry);
-  if (text.length > MAX_ENTRY_BYTES || Buffer.byteLength(text, 'utf8') > MAX_ENTRY_BYTES) {
+  return finish(entry, canonicalJsonOfValidated(entry));
+}
+
+function finish(entry: Record<string, unknown>, text: string): EncodedEntry {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most entries are decided without counting bytes.
+  if (text.length > MAX_ENTRY_BYTES || (text.length * 3 > MAX_ENTRY_BYTES && Buffer.byteLength(text, 'utf8') > MAX_ENTRY_BYTES)) {
     throw new LogEntryError(`entry is more than ${MAX_ENTRY_BYTES} bytes`);
   }
   return { entry: entry as LogEntry, text, leafHash: entryLeafHash(text) };
@@ -243,6 +260,11 @@ export function decodeLogEntry(text: string): LogEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LogEntryError('entry is not a JSON object');
   const v = (value as { v?: unknown }).v;
   if (v !== LOG_ENTRY_VERSION) throw new LogEntryError(`unknown entry version ${JSON.stringify(v)}`);
+  const fast = fastEntry(value, true, LOG_ENTRY_VERSION);
+  if (fast) {
+    if (fast.text !== text) throw new LogEntryError('entry is not in canonical JSON form (RFC 8785)');
+    return fast.entry as LogEntry;
+  }
   const r = logEntrySchema.safeParse(value);
   if (!r.success) throw invalid(r.error);
   // JSON.parse yields JSON data only, and the schema has just checked every string.

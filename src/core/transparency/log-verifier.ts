@@ -1,5 +1,6 @@
 import { SignedNoteError, openNote, parseCheckpoint, type Checkpoint, type NoteVerifier } from './checkpoint.js';
 import { DenseMerkleNodeStore } from './dense-merkle-node-store.js';
+import { LogKeySchedule } from './key-rotation.js';
 import { decodeLogEntry, entryLeafHash, LogEntryError } from './log-entry.js';
 import { hashesEqual, leafHash, nodeHash } from './merkle-hash.js';
 import { MerkleProofError, verifyConsistency } from './merkle-proof.js';
@@ -22,8 +23,12 @@ export type ProblemKind =
   | 'checkpoint-malformed'
   /** A signature by a trusted key does not verify, or the log's own signature is absent. */
   | 'checkpoint-signature'
-  /** Signed as the log (the origin's name) by a key the verifier was not told to trust, or by unknown keys only. */
+  /** Signed as the log (the origin's name) by a key neither trusted nor introduced by a valid rotation, or by unknown keys only. */
   | 'checkpoint-unknown-key'
+  /** Signed only by a log key not in force at that size: rotated away before it, or introduced after it. */
+  | 'checkpoint-retired-key'
+  /** A rotation of the log key that cannot be followed: forged endorsement, previous key not in force, malformed keys. */
+  | 'key-rotation-invalid'
   /** Two validly signed checkpoints of one size with different roots (a split view). */
   | 'fork'
   /** No valid checkpoint at all: nothing vouches for the entries. */
@@ -81,7 +86,11 @@ export interface VerifyReport {
 
 export interface LogVerifierOptions {
   origin: string;
-  /** Trusted keys of the log itself; every checkpoint must carry a valid signature by one of them. */
+  /**
+   * Trusted keys of the log itself. Every checkpoint must carry a valid signature by a log key
+   * in force at its size: a trusted key, or one introduced from it by valid key-rotation entries
+   * (core/transparency/key-rotation.ts).
+   */
   logKeys: readonly NoteVerifier[];
   /** Trusted witness (cosigner) keys, e.g. the commission's. */
   witnessKeys: readonly NoteVerifier[];
@@ -100,7 +109,9 @@ export class LogVerifier {
   private readonly tree = new MerkleTree(this.store);
   private readonly pending: Uint8Array[] = [];
   private readonly valid: VerifiedCheckpoint[] = [];
+  private readonly rotationProblems: VerifyProblem[] = [];
   private readonly checkpointProblems: VerifyProblem[] = [];
+  private readonly schedule: LogKeySchedule;
   private readonly entryProblems: VerifyProblem[] = [];
   private readonly consistencyProblems: VerifyProblem[] = [];
   private readonly perKind = new Map<ProblemKind, number>();
@@ -110,8 +121,7 @@ export class LogVerifier {
 
   constructor(private readonly options: LogVerifierOptions) {
     this.maxPerKind = options.maxProblemsPerKind ?? 100;
-    for (const c of options.checkpoints) this.openCheckpoint(c);
-    this.findForks();
+    this.schedule = new LogKeySchedule(options.origin, options.logKeys);
   }
 
   /** The next entry's exact leaf data (one line of entries.jsonl, without its newline). */
@@ -130,6 +140,12 @@ export class LogVerifier {
     try {
       if (text === undefined) throw new LogEntryError('entry is not UTF-8');
       const entry = decodeLogEntry(text);
+      if (entry.type === 'key-rotation') {
+        const why = this.schedule.follow(entry, seq);
+        if (why !== undefined && this.admit('key-rotation-invalid')) {
+          this.rotationProblems.push({ kind: 'key-rotation-invalid', seq, message: `entry ${seq}: rotation of the log key to ${entry.newKey} cannot be followed: ${why}` });
+        }
+      }
       // One deleted or moved entry shifts every later position: report only where the run breaks.
       if (entry.seq !== seq && entry.seq !== this.lastSeq + 1) {
         this.entryProblem({
@@ -152,6 +168,10 @@ export class LogVerifier {
 
   finish(): VerifyReport {
     this.flush();
+    // Checkpoints are judged once every rotation has been seen: which key may sign which size
+    // is only known from the entries.
+    for (const c of this.options.checkpoints) this.openCheckpoint(c);
+    this.findForks();
     const size = this.count;
     const bySize = [...this.valid].sort((a, b) => a.size - b.size);
     let previous: VerifiedCheckpoint | undefined;
@@ -185,12 +205,14 @@ export class LogVerifier {
     }
     if (this.valid.length === 0) this.checkpointProblem({ kind: 'no-checkpoint', message: 'no validly signed checkpoint: nothing vouches for the entries' });
     const latest = bySize.filter((c) => c.size <= size).at(-1);
-    const problems = [...this.checkpointProblems, ...orderEntryProblems(this.entryProblems), ...this.consistencyProblems];
+    // A rotation that cannot be followed comes first: it explains the checkpoints by its new key.
+    const problems = [...this.rotationProblems, ...this.checkpointProblems, ...orderEntryProblems(this.entryProblems), ...this.consistencyProblems];
     return { ok: problems.length === 0, entries: size, checkpoints: bySize, latest, uncovered: size - (latest?.size ?? 0), problems };
   }
 
   private openCheckpoint(c: CheckpointInput): void {
-    const { logKeys, witnessKeys, origin } = this.options;
+    const { witnessKeys, origin } = this.options;
+    const logKeys = this.schedule.verifiers();
     let checkpoint: Checkpoint;
     let cosigners: string[];
     let unknownCosigners: string[];
@@ -210,13 +232,29 @@ export class LogVerifier {
         const unknown = impostor ?? note.unknown[0];
         this.checkpointProblem(
           unknown
-            ? { kind: 'checkpoint-unknown-key', checkpoint: c.label, message: `${c.label}: signed by unknown key ${unknown.name}+${hex32(unknown.keyId)}` }
+            ? {
+                kind: 'checkpoint-unknown-key',
+                checkpoint: c.label,
+                message: `${c.label}: signed by unknown key ${unknown.name}+${hex32(unknown.keyId)} (neither trusted nor introduced by a valid rotation)`,
+              }
             : { kind: 'checkpoint-signature', checkpoint: c.label, message: `${c.label}: carries no signature by the log's key` },
         );
         return;
       }
-      unknownCosigners = note.unknown.map((s) => `${s.name}+${hex32(s.keyId)}`);
       checkpoint = parseCheckpoint(note.text);
+      // One log key is in force per size (key-rotation.ts): a valid signature by a retired key does not count.
+      const logSigs = note.verified.filter(isLogKey);
+      if (!logSigs.some((s) => this.inForce(s, checkpoint.size))) {
+        const w = this.schedule.window(logSigs[0]);
+        const key = `${logSigs[0].name}+${hex32(logSigs[0].keyId)}`;
+        const why =
+          w && checkpoint.size > w.until
+            ? `was rotated away at entry ${w.retiredAt}, so it signs only checkpoints of size <= ${w.until}`
+            : `was introduced by the rotation at entry ${w?.introducedAt}, so it signs only checkpoints of size >= ${w?.from}`;
+        this.checkpointProblem({ kind: 'checkpoint-retired-key', checkpoint: c.label, message: `${c.label} (size ${checkpoint.size}): signed by log key ${key}, which ${why}` });
+        return;
+      }
+      unknownCosigners = note.unknown.map((s) => `${s.name}+${hex32(s.keyId)}`);
       cosigners = note.verified.filter((s) => !isLogKey(s)).map((s) => s.name);
     } catch (e) {
       if (!(e instanceof SignedNoteError)) throw e;
@@ -228,6 +266,11 @@ export class LogVerifier {
       return;
     }
     this.valid.push({ label: c.label, size: checkpoint.size, rootHash: checkpoint.rootHash, cosigners, unknownCosigners });
+  }
+
+  private inForce(key: { name: string; keyId: number }, size: number): boolean {
+    const w = this.schedule.window(key);
+    return w !== undefined && w.from <= size && size <= w.until;
   }
 
   /** tlog-checkpoint: one log, one tree per size. Two signed roots for one size prove a split view. */

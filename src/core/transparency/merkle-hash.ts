@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Merkle Tree Hash of RFC 9162 §2.1.1 with SHA-256 (the RFC 6962 hash, also used by
@@ -18,8 +18,16 @@ export function leafHash(entry: Uint8Array): Uint8Array {
 
 /** SHA-256(0x01 || left || right) (RFC 9162 §2.1.1). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return digest(createHash('sha256').update(NODE_PREFIX).update(left).update(right));
+  // One-shot over a reused 65-byte buffer: about twice as fast as a Hash object per node, and
+  // every append and proof check hashes O(log n) nodes. crypto.hash copies its input.
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return digest(createHash('sha256').update(NODE_PREFIX).update(left).update(right));
+  NODE_SCRATCH.set(left, 1);
+  NODE_SCRATCH.set(right, 1 + HASH_SIZE);
+  const b = hash('sha256', NODE_SCRATCH, 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
+
+const NODE_SCRATCH = Buffer.alloc(1 + 2 * HASH_SIZE, NODE_PREFIX[0]);
 
 /** MTH({}) = SHA-256() of the empty string (RFC 9162 §2.1.1). */
 export function emptyRoot(): Uint8Array {

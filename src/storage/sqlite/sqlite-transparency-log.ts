@@ -1,13 +1,23 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { SakimoriError } from '../../core/errors.js';
 import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote } from '../../core/transparency/checkpoint.js';
-import { encodeLogEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
+import { encodeLogEntry, type EncodedEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
 import { hashesEqual } from '../../core/transparency/merkle-hash.js';
 import { MerkleTree } from '../../core/transparency/merkle-tree.js';
 import { extractCosignature } from '../../core/transparency/witness.js';
-import type { AppendReceipt, LogSigningKey, StoredCheckpoint, StoredLogEntry, TransparencyLog } from '../../transparency/transparency-log.js';
+import { endorseKeyRotation, type KeyRotationEntry } from '../../core/transparency/key-rotation.js';
+import type {
+  AppendReceipt,
+  KeyRotationRecord,
+  KeyRotationResult,
+  LogSigningKey,
+  StoredCheckpoint,
+  StoredLogEntry,
+  TransparencyLog,
+} from '../../transparency/transparency-log.js';
 import { withCodes } from '../../transparency/transparency-errors.js';
 import type { LogCheckpointTable, LogEntryTable } from '../schema.js';
+import { MultiRowInsert } from './multi-row-insert.js';
 import { SqliteMerkleNodeStore } from './sqlite-merkle-node-store.js';
 
 /**
@@ -18,27 +28,52 @@ import { SqliteMerkleNodeStore } from './sqlite-merkle-node-store.js';
  * CLI) can share one log. Prepared statements are used throughout: on the append path,
  * compiling a query per row would cost more than the insert.
  */
+/** The log's key and where to look when a rotation by another process replaced it. */
+export interface SqliteLogKeyring {
+  key: LogSigningKey | { origin: string; signer?: undefined; verifierKey?: undefined };
+  /** Verifier keys the log has had, oldest first. */
+  history(): readonly string[];
+  /** The signing key whose verifier key is `vkey`, if the key files now hold it (completing a pending rotation). */
+  reload?(vkey: string): LogSigningKey | undefined;
+  /** Called after rotateKey committed: make `next` the key on disk. */
+  commitRotation?(next: LogSigningKey): void;
+}
+
 export class SqliteTransparencyLog implements TransparencyLog {
   readonly origin: string;
-  readonly verifierKey: string | undefined;
   private readonly store: SqliteMerkleNodeStore;
   private readonly stmt: ReturnType<typeof prepareStatements>;
   private readonly appendTx: (entries: readonly LogEntryInput[]) => AppendReceipt;
   private readonly issueTx: () => StoredCheckpoint;
+  private readonly rotateTx: (next: LogSigningKey, record: KeyRotationRecord) => KeyRotationResult;
+  private readonly insertEntries: MultiRowInsert;
+  private key: SqliteLogKeyring['key'];
+  private readonly keyring: SqliteLogKeyring;
 
   constructor(
     private readonly handle: { raw: BetterSqlite3.Database; close(): Promise<void> },
-    private readonly key: LogSigningKey | { origin: string; signer?: undefined; verifierKey?: undefined },
+    key: SqliteLogKeyring | SqliteLogKeyring['key'],
     private readonly now: () => Date = () => new Date(),
   ) {
     const raw = handle.raw;
-    this.origin = key.origin;
-    this.verifierKey = key.verifierKey;
+    this.keyring = 'history' in key ? key : { key, history: () => (key.verifierKey ? [key.verifierKey] : []) };
+    this.key = this.keyring.key;
+    this.origin = this.key.origin;
     this.store = new SqliteMerkleNodeStore(raw);
     this.stmt = prepareStatements(raw);
+    this.insertEntries = new MultiRowInsert(raw, 'INSERT INTO log_entries (seq, leaf_hash, entry, appended_at)', 4);
     // IMMEDIATE takes the write lock before the size is read, so two writers never build on one size.
     this.appendTx = raw.transaction((entries: readonly LogEntryInput[]) => this.appendNow(entries)).immediate;
     this.issueTx = raw.transaction(() => this.issueNow()).immediate;
+    this.rotateTx = raw.transaction((next: LogSigningKey, record: KeyRotationRecord) => this.rotateNow(next, record)).immediate;
+  }
+
+  get verifierKey(): string | undefined {
+    return this.key.verifierKey;
+  }
+
+  get logKeys(): readonly string[] {
+    return this.keyring.history();
   }
 
   async size(): Promise<number> {
@@ -46,7 +81,22 @@ export class SqliteTransparencyLog implements TransparencyLog {
   }
 
   async append(entries: readonly LogEntryInput[]): Promise<AppendReceipt> {
+    entries.forEach((e, i) => {
+      // Only rotateKey may write these: endorsed, and followed by the new key's first checkpoint.
+      if (e.type === 'key-rotation' && e.keyName === this.origin) {
+        throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${i} of the batch: rotations of the log's own key are written by rotateKey (sakimori audit rotate-key)`, {
+          details: { index: i, issues: ['keyName: the log key rotates through rotateKey'] },
+        });
+      }
+    });
     return withCodes(() => this.appendTx(entries));
+  }
+
+  async rotateKey(next: LogSigningKey, record: KeyRotationRecord): Promise<KeyRotationResult> {
+    if (next.origin !== this.origin) throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', `the new key is named ${next.origin}, not the log's origin ${this.origin}`);
+    const result = withCodes(() => this.rotateTx(next, record));
+    this.keyring.commitRotation?.(next);
+    return result;
   }
 
   async entries(start: number, end: number): Promise<StoredLogEntry[]> {
@@ -105,30 +155,44 @@ export class SqliteTransparencyLog implements TransparencyLog {
     await this.handle.close();
   }
 
+  /**
+   * Encodes, hashes and inserts the batch MultiRowInsert.MAX_ROWS entries at a time, so that each
+   * chunk's objects die young instead of the whole batch surviving into the old generation;
+   * an invalid entry anywhere still rolls the whole transaction back.
+   */
   private appendNow(inputs: readonly LogEntryInput[]): AppendReceipt {
     const size = this.currentSize();
     const at = this.now();
     const iso = at.toISOString();
-    const encoded = inputs.map((input, i) => {
-      try {
-        return encodeLogEntry(input, size + i, iso);
-      } catch (e) {
-        const err = e as Error & { issues?: readonly string[] };
-        throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${i} of the batch: ${err.message}`, { cause: e, details: { index: i, issues: err.issues ?? [] } });
-      }
-    });
-    const leafHashes = encoded.map((e) => e.leafHash);
-    const result = new MerkleTree(this.store, size).appendLeaves(leafHashes);
     const ms = at.getTime();
-    let i = 0;
-    // Multi-row INSERTs: one native call per ROWS_PER_INSERT rows instead of one per row.
-    for (; i + ROWS_PER_INSERT <= encoded.length; i += ROWS_PER_INSERT) {
-      const args: unknown[] = [];
-      for (let k = i; k < i + ROWS_PER_INSERT; k++) args.push(encoded[k].entry.seq, encoded[k].leafHash, encoded[k].text, ms);
-      this.stmt.insertEntries.run(...args);
+    const tree = new MerkleTree(this.store, size);
+    const leafHashes = new Array<Uint8Array>(inputs.length);
+    let root: Uint8Array | undefined;
+    for (let i = 0; i < inputs.length; i += MultiRowInsert.MAX_ROWS) {
+      const n = Math.min(MultiRowInsert.MAX_ROWS, inputs.length - i);
+      const chunk = new Array<EncodedEntry>(n);
+      for (let k = 0; k < n; k++) {
+        chunk[k] = this.encode(inputs[i + k], i + k, size + i + k, iso);
+        leafHashes[i + k] = chunk[k].leafHash;
+      }
+      this.insertEntries.run(n, (k, args, o) => {
+        args[o] = size + i + k;
+        args[o + 1] = chunk[k].leafHash;
+        args[o + 2] = chunk[k].text;
+        args[o + 3] = ms;
+      });
+      root = tree.appendLeaves(leafHashes.slice(i, i + n)).root;
     }
-    for (; i < encoded.length; i++) this.stmt.insertEntry.run(encoded[i].entry.seq, encoded[i].leafHash, encoded[i].text, ms);
-    return { firstSeq: size, size: result.size, rootHash: result.root, leafHashes };
+    return { firstSeq: size, size: tree.size, rootHash: root ?? tree.root(), leafHashes };
+  }
+
+  private encode(input: LogEntryInput, index: number, seq: number, iso: string): EncodedEntry {
+    try {
+      return encodeLogEntry(input, seq, iso);
+    } catch (e) {
+      const err = e as Error & { issues?: readonly string[] };
+      throw new SakimoriError('SAKI_ERR_LOG_ENTRY_INVALID', `entry ${index} of the batch: ${err.message}`, { cause: e, details: { index, issues: err.issues ?? [] } });
+    }
   }
 
   /**
@@ -136,8 +200,7 @@ export class SqliteTransparencyLog implements TransparencyLog {
    * tree must still reproduce the largest root already signed: the log never signs a tree that
    * rolls back or forks its own history, whatever happened to the database file.
    */
-  private issueNow(): StoredCheckpoint {
-    if (!this.key.signer) throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', 'the log was opened without its signing key');
+  private issueNow(signer: LogSigningKey = this.signerInForce()): StoredCheckpoint {
     const size = this.currentSize();
     const tree = new MerkleTree(this.store, size);
     const largest = this.stmt.largest.get();
@@ -153,9 +216,63 @@ export class SqliteTransparencyLog implements TransparencyLog {
       if (!hashesEqual(existing.root_hash, rootHash)) throw new SakimoriError('SAKI_ERR_LOG_CORRUPT', `the checkpoint of size ${size} has another root`);
       return this.withCosignatures(existing);
     }
-    const note = signNote(formatCheckpoint({ origin: this.origin, size, rootHash, extensions: [] }), [this.key.signer]);
-    const id = Number(this.stmt.insertCheckpoint.run(size, rootHash, note, this.key.verifierKey, this.now().getTime()).lastInsertRowid);
+    const note = signNote(formatCheckpoint({ origin: this.origin, size, rootHash, extensions: [] }), [signer.signer]);
+    const id = Number(this.stmt.insertCheckpoint.run(size, rootHash, note, signer.verifierKey, this.now().getTime()).lastInsertRowid);
     return this.withCosignatures(this.stmt.byId.get(id) as LogCheckpointTable);
+  }
+
+  /**
+   * The key that may sign now: the one that signed the largest checkpoint, since rotateKey
+   * signs the new key's first checkpoint in the rotation's own transaction. If another process
+   * rotated the key, the key files are read again; a process left holding a retired key (or a
+   * key file swapped without a rotation) refuses to sign, because verifiers would refuse it.
+   */
+  private signerInForce(): LogSigningKey {
+    if (!this.key.signer) throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', 'the log was opened without its signing key');
+    const inForce = this.stmt.largest.get()?.log_key;
+    if (inForce === undefined || inForce === this.key.verifierKey) return this.key;
+    const reloaded = this.keyring.reload?.(inForce);
+    if (reloaded && reloaded.verifierKey === inForce) {
+      this.key = reloaded;
+      return reloaded;
+    }
+    throw new SakimoriError(
+      'SAKI_ERR_LOG_KEY_RETIRED',
+      `this process holds log key ${this.key.verifierKey}, but the latest checkpoint was signed by ${inForce}; restore that key file or rotate with sakimori audit rotate-key`,
+    );
+  }
+
+  private rotateNow(next: LogSigningKey, record: KeyRotationRecord): KeyRotationResult {
+    const current = this.signerInForce();
+    if (next.verifierKey === current.verifierKey) throw new SakimoriError('SAKI_ERR_LOG_KEY_UNUSABLE', 'the new key is the current key');
+    const before = this.issueNow(current);
+    const seq = this.currentSize();
+    const time = this.now();
+    const at = time.toISOString();
+    const body: Omit<KeyRotationEntry, 'endorsement'> = {
+      type: 'key-rotation',
+      keyName: this.origin,
+      previousKey: current.verifierKey,
+      newKey: next.verifierKey,
+      actor: record.actor,
+      ...(record.reason !== undefined ? { reason: record.reason } : {}),
+      v: 1,
+      seq,
+      at,
+    };
+    const endorsement = endorseKeyRotation(body, current.signer);
+    const { v: _v, seq: _seq, ...input } = body;
+    const e = this.encode({ ...input, endorsement }, 0, seq, at);
+    this.insertEntries.run(1, (_i, args, o) => {
+      args[o] = seq;
+      args[o + 1] = e.leafHash;
+      args[o + 2] = e.text;
+      args[o + 3] = time.getTime();
+    });
+    new MerkleTree(this.store, seq).appendLeaves([e.leafHash]);
+    const after = this.issueNow(next);
+    this.key = next;
+    return { seq, previousKey: current.verifierKey, newKey: next.verifierKey, before, after };
   }
 
   private withCosignatures(row: LogCheckpointTable): StoredCheckpoint {
@@ -181,13 +298,9 @@ export class SqliteTransparencyLog implements TransparencyLog {
   }
 }
 
-const ROWS_PER_INSERT = 64;
-
 function prepareStatements(raw: BetterSqlite3.Database) {
   return {
     maxSeq: raw.prepare<[], number | null>('SELECT max(seq) FROM log_entries').pluck(),
-    insertEntry: raw.prepare<[number, Uint8Array, string, number]>('INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES (?, ?, ?, ?)'),
-    insertEntries: raw.prepare<unknown[]>(`INSERT INTO log_entries (seq, leaf_hash, entry, appended_at) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`),
     entries: raw.prepare<[number, number], LogEntryTable>('SELECT seq, leaf_hash, entry, appended_at FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq'),
     leaves: raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?'),
     nodes: raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?'),
