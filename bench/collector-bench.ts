@@ -97,11 +97,14 @@ interface StepResult {
   queueDropped?: number;
 }
 
+/** BENCH_DETECT=1 runs live detection in the decode worker too (nfcapd does no detection, so it is off by default). */
+const DETECT = process.env.BENCH_DETECT === '1';
+
 async function sakimoriStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'saki-bench-'));
   const udp = await freePort();
   const http = await freePort();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER } }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT } }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number } };
   for (let i = 0; i < 100; i++) {
