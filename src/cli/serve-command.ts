@@ -1,3 +1,4 @@
+import { demoBotnet } from '../demo/demo-botnet.js';
 import type { Detection } from '../core/detect/detection.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,7 +64,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const httpPort = port(values['http-port'], '--http-port');
   const netflowPort = port(values['netflow-port'], '--netflow-port');
   const sflowPort = port(values['sflow-port'], '--sflow-port');
+  // The demo botnet's darknet prefix is watched by live detection unless the config names others.
+  const botnet = values.demo ? demoBotnet(Date.now()) : undefined;
   const config = loadConfig(values.config, (raw) => {
+    if (botnet) {
+      const detections = (raw.detections ??= {}) as Record<string, unknown>;
+      detections.darknetPrefixes ??= botnet.darknetPrefixes;
+    }
     if (values.role) raw.role = values.role;
     if (values['data-dir']) raw.dataDir = values['data-dir'];
     const http = (raw.http ??= {}) as Record<string, unknown>;
@@ -114,6 +121,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     demo = new DemoReplayer(expandCapturePaths(captures), listeners, config.demo.rate, log);
     demo.addSynthetic(listeners, Date.now());
     demo.start();
+    if (botnet && config.detections.enabled && config.role === 'carrier') {
+      // Sent once live detection runs (the geo database loads first), so every flow is observed.
+      const replayer = demo;
+      const started = Date.now();
+      const wait = setInterval(() => {
+        if (collector.status().detection === undefined && Date.now() - started < 120_000) return;
+        clearInterval(wait);
+        replayer.sendOnce(listeners, botnet.records, '127.0.0.9');
+        log.info({ flows: botnet.records.length, ...botnet.planted }, 'demo botnet replayed once for live detection (loopback only)');
+      }, 500);
+      wait.unref();
+    }
   }
 
   const detectionSweep = setInterval(() => {

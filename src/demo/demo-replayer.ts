@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { BoundListener } from '../collector/udp-receiver.js';
 import { basename } from 'node:path';
 import { encodeNetflowV5, IpfixEncoder, NetflowV9Encoder } from '../core/flow/encoders/export-encoder.js';
+import type { FlowRecord } from '../core/flow/flow-record.js';
 import { syntheticFlows } from './synthetic-flows.js';
 
 /** "multiplesamplingrates-options-template.pcap" → "multiplesamplingrates". */
@@ -81,6 +82,28 @@ export class DemoReplayer {
       ['127.0.0.4', encodeNetflowV5(flows.slice(1000), unix, 3_600_000)],
     ];
     for (const [source, datagrams] of streams) for (const payload of datagrams) this.#items.push({ source, port: netflow.port, payload });
+  }
+
+  /**
+   * Sends `records` once, as IPFIX from one loopback exporter, paced over about `spreadMs`; for
+   * flows whose times matter (the demo botnet), which the looping replay would make stale.
+   */
+  sendOnce(listeners: readonly BoundListener[], records: readonly FlowRecord[], source: string, spreadMs = 3000): void {
+    const netflow = listeners.find((l) => l.protocol === 'netflow' && !l.address.includes(':'));
+    if (!netflow || records.length === 0) return;
+    const unix = Math.floor(Date.now() / 1000);
+    const enc = new IpfixEncoder({ domain: 9 });
+    const datagrams = [enc.templateMessage(unix), ...enc.dataMessages([...records], unix)];
+    const socket = this.#socketFor(source);
+    let i = 0;
+    const perTick = Math.max(1, Math.ceil(datagrams.length / Math.max(1, spreadMs / 50)));
+    const timer = setInterval(() => {
+      // stop() closed the sockets: the rest is not sent.
+      if (this.#sockets.get(source) !== socket) return clearInterval(timer);
+      for (let k = 0; k < perTick && i < datagrams.length; k++) socket.send(datagrams[i++], netflow.port, '127.0.0.1');
+      if (i >= datagrams.length) clearInterval(timer);
+    }, 50);
+    timer.unref();
   }
 
   size(): number {
