@@ -4,6 +4,8 @@
  * collector, so an imported capture leaves only selected, minimized records, and one attestation
  * per approval (counts only) in the transparency log.
  */
+import { seededC2Engine } from '../collector/live-detection.js';
+import { BehaviourStage } from '../pipeline/behaviour-stage.js';
 import { basename } from 'node:path';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
 import type { SakimoriConfig } from '../config/config-schema.js';
@@ -75,6 +77,8 @@ export async function openImportSelection(config: Readonly<SakimoriConfig>, out:
     clock: Date.now,
     windowMs: Number.POSITIVE_INFINITY,
     softwareVersion: VERSION,
+    // Behavioural criteria: the same selection-internal C&C engine as the collector's.
+    ...(config.detections.enabled ? { behaviour: new BehaviourStage(seededC2Engine(config.detections.seedFiles).engine, config.detections.stepSeconds * 1000) } : {}),
     onAttestation: (a) => {
       appending = appending.then(() => transparency.append([selectionAttestationEntry(a, { sourceId: 'sakimori-import' })])).then(
         () => void attested++,

@@ -22,7 +22,8 @@ import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database
 import type { Detection } from '../core/detect/detection.js';
 import type { DetectionStage } from '../pipeline/detection-stage.js';
 import { RingReader, type RingBuffers } from './datagram-ring.js';
-import { createLiveDetection } from './live-detection.js';
+import { createLiveDetection, seededC2Engine } from './live-detection.js';
+import { BehaviourStage } from '../pipeline/behaviour-stage.js';
 
 /**
  * The decode side of the collector, in its own thread so that decoding and storage can never
@@ -243,6 +244,14 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
   if (entries.length > 0) await ensureClassifier();
   else log('warn', 'no valid approval: every decoded record is erased (counted)');
   handle = openSqlite(data.dataDir);
+  let behaviour: BehaviourStage | undefined;
+  if (data.detections.enabled) {
+    try {
+      behaviour = new BehaviourStage(seededC2Engine(data.detections.seedFiles).engine, data.detections.stepSeconds * 1000);
+    } catch (e) {
+      log('error', 'behavioural selectors are off (their criteria never hold): seed files refused', { code: (e as { code?: string }).code ?? 'SAKI_ERR_INTERNAL' });
+    }
+  }
   return new SelectionStage({
     classifier,
     selectors: entries.map((e) => e.selector),
@@ -253,6 +262,8 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
     onAttestation: (attestation) => port!.postMessage({ type: 'attestation', attestation } satisfies DecodeWorkerMessage),
     // Act Art. 23: in this role detection sees selected flows only.
     onSelected: (records) => liveDetection()?.observe(records, Date.now()),
+    // Behavioural criteria: the selection machine's own engine, over every acquirable flow.
+    ...(behaviour ? { behaviour } : {}),
   });
 }
 

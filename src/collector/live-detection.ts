@@ -12,6 +12,7 @@ import type { FlowClassifier } from '../core/classify/flow-direction.js';
 import { DarknetObservatory } from '../core/darknet/darknet-observatory.js';
 import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
 import { createC2Engine } from '../core/detect/c2-engine.js';
+import type { DetectionEngine } from '../core/detect/detection-engine.js';
 import type { Detection } from '../core/detect/detection.js';
 import { parseSeedList } from '../core/detect/seed-list.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
@@ -32,21 +33,7 @@ export interface LiveDetectionOptions {
 
 export function createLiveDetection(o: LiveDetectionOptions): { stage: DetectionStage; seeds: number } {
   const s = o.settings;
-  const engine = createC2Engine({ method: 'sakimori' });
-  let seeds = 0;
-  const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');
-  for (const file of s.seedFiles) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_SEEDS_UNREADABLE', `${basename(file)}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
-    const list = parseSeedList(text, basename(file));
-    const bySource = new Map<string, string[]>();
-    for (const e of list) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.ip]);
-    for (const [source, ips] of bySource) seeds += seedPeer?.addSeeds(ips, source) ?? 0;
-  }
+  const { engine, seeds } = seededC2Engine(s.seedFiles);
   const locate = (ip: string) => {
     const c = o.classifier.classifyAddress(ip);
     return { country: c.country, as: c.as };
@@ -66,6 +53,25 @@ export function createLiveDetection(o: LiveDetectionOptions): { stage: Detection
     },
   });
   return { stage, seeds };
+}
+
+/** The Sakimori-method C&C engine with the seed files loaded; a bad file throws its coded error. */
+export function seededC2Engine(seedFiles: readonly string[]): { engine: DetectionEngine; seeds: number } {
+  const engine = createC2Engine({ method: 'sakimori' });
+  let seeds = 0;
+  const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');
+  for (const file of seedFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new SakimoriError('SAKI_ERR_SEEDS_UNREADABLE', `${basename(file)}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
+    }
+    const bySource = new Map<string, string[]>();
+    for (const e of parseSeedList(text, basename(file))) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.ip]);
+    for (const [source, ips] of bySource) seeds += seedPeer?.addSeeds(ips, source) ?? 0;
+  }
+  return { engine, seeds };
 }
 
 /** In the cyber-office role a C&C's evidence must not name the domestic hosts that talk to it. */

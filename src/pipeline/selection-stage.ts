@@ -9,7 +9,7 @@ import { FLOW_DIRECTIONS, type FlowClassifier, type FlowDirection } from '../cor
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
 import type { ClassifiedFlow } from '../core/selection/classified-flow.js';
-import type { CompiledSelector, SelectionCounts } from '../core/selection/selector.js';
+import type { BehaviourScorer, CompiledSelector, SelectionCounts } from '../core/selection/selector.js';
 import type { FlowSink } from '../storage/flow-store.js';
 import type { SelectedFlowSink } from '../storage/selected-flow-store.js';
 
@@ -30,6 +30,11 @@ export interface SelectionStageOptions {
    * with an unselected record.
    */
   onSelected?(records: readonly FlowRecord[]): void;
+  /**
+   * Behavioural selectors (docs/reference/selection.md): observes every classified batch before
+   * the selectors run and scores `match.behaviour` criteria. Without it those criteria never hold.
+   */
+  behaviour?: { observe(batch: readonly ClassifiedFlow[]): void; scorer: BehaviourScorer };
 }
 
 const SRC_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.startsWith('domestic-')));
@@ -113,11 +118,13 @@ export class SelectionStage implements FlowSink {
         dstDomestic: DST_DOMESTIC.has(c.direction),
       };
     }
+    const behaviour = this.#o.behaviour;
+    behaviour?.observe(batch);
     const onSelected = this.#o.onSelected;
     const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;
     let keptOnce = 0;
     for (let s = 0; s < selectors.length; s++) {
-      const r = selectors[s].select(batch, this.#o.clock);
+      const r = selectors[s].select(batch, this.#o.clock, behaviour?.scorer);
       this.#o.sink.write(selectors[s].approvalId, r.selected);
       this.stored += r.selected.length;
       addCounts(this.#windows[s], r.counts);
