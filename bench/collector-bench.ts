@@ -4,15 +4,20 @@
  * 2. Lossless ingest on loopback, side by side with nfdump's nfcapd in the same run: the same
  *    IPFIX stream at rising datagram rates to each; for each the highest rate with < 0.1% records
  *    lost; last line `ratio=<sakimori/nfcapd>`. Steady-state RSS of both.
- * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1
+ * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1 BENCH_ROLE=cyber-office BENCH_DETECT=1
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeGeoIo } from '../src/classify/node-geo-io.js';
+import { loadGeoDatabase } from '../src/core/classify/geo-loader.js';
 import { CounterRegistry } from '../src/core/flow/exporter-counters.js';
+import { signApproval, type ApprovalBody } from '../src/core/selection/approval.js';
+import { criteriaHash } from '../src/core/selection/criteria.js';
 import { ExportDecoder } from '../src/core/flow/export-decoder.js';
 import type { FlowRecord } from '../src/core/flow/flow-record.js';
 import { encodeNetflowV5, IpfixEncoder, NetflowV9Encoder } from '../src/core/flow/encoders/export-encoder.js';
@@ -95,16 +100,66 @@ interface StepResult {
   rssKiB: number;
   /** Sakimori only: datagrams refused by its full decode queue (the rest of any loss is the kernel's). */
   queueDropped?: number;
+  /** Cyber-office role: records through selection, kept, erased. */
+  selection?: { in: number; selected: number; erased: number };
 }
 
 /** BENCH_DETECT=1 runs live detection in the decode worker too (nfcapd does no detection, so it is off by default). */
 const DETECT = process.env.BENCH_DETECT === '1';
+/**
+ * BENCH_ROLE=cyber-office: the end-to-end path of the selection issue — decode, classify, select
+ * under a signed approval (ports 23/2323/445/3389 on the foreign→foreign channel, all fields, domestic
+ * addresses pseudonymized), store the selected records in SQLite, erase the rest — against nfcapd
+ * decoding and writing every record.
+ */
+const ROLE = process.env.BENCH_ROLE === 'cyber-office' ? 'cyber-office' : 'carrier';
+
+/** Approval, criteria and key of the cyber-office run, plus a geo snapshot copied into every step's data dir. */
+let officeSetup: { dir: string; config: Record<string, unknown> } | undefined;
+async function cyberOfficeSetup(): Promise<{ dir: string; config: Record<string, unknown> }> {
+  if (officeSetup) return officeSetup;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-office-'));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'bench-key.public.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  const criteria = {
+    version: 1,
+    criteria: [{ id: 'remote-access', description: 'bench: telnet, SMB, RDP', match: { dstPorts: [23, 2323, 445, 3389] } }],
+    fields: ['start', 'end', 'src', 'dst', 'srcPort', 'dstPort', 'proto', 'packets', 'octets', 'direction'],
+    allowDomesticAddresses: false,
+  };
+  const body: ApprovalBody = {
+    id: 'bench-office',
+    channel: 'foreign-foreign',
+    scope: { feeds: ['127.0.0.1'] },
+    criteriaHash: criteriaHash(criteria),
+    validFrom: new Date(Date.now() - 86_400_000).toISOString(),
+    validTo: new Date(Date.now() + 86_400_000).toISOString(),
+    approvers: ['bench-key'],
+  };
+  writeFileSync(join(dir, 'bench.criteria.json'), JSON.stringify(criteria));
+  writeFileSync(join(dir, 'bench.approval.json'), JSON.stringify({ ...body, signatures: [signApproval(body, privateKey, 'bench-key')] }));
+  await loadGeoDatabase(nodeGeoIo(join(dir, 'geo')));
+  officeSetup = {
+    dir,
+    config: {
+      role: 'cyber-office',
+      selection: {
+        commissionKeys: [{ keyId: 'bench-key', publicKeyFile: join(dir, 'bench-key.public.pem') }],
+        approvals: [{ approvalFile: join(dir, 'bench.approval.json'), criteriaFile: join(dir, 'bench.criteria.json') }],
+        watchApprovals: false,
+      },
+    },
+  };
+  return officeSetup;
+}
 
 async function sakimoriStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
   const dir = mkdtempSync(join(tmpdir(), 'saki-bench-'));
   const udp = await freePort();
   const http = await freePort();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT } }));
+  const office = ROLE === 'cyber-office' ? await cyberOfficeSetup() : undefined;
+  if (office) cpSync(join(office.dir, 'geo'), dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT }, ...office?.config }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number } };
   for (let i = 0; i < 100; i++) {
@@ -112,6 +167,14 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
       await status();
       break;
     } catch {
+      await sleep(100);
+    }
+  }
+  if (office) {
+    // The worker verifies the approval and loads the geo snapshot before it selects.
+    for (let i = 0; i < 100; i++) {
+      const st = (await (await fetch(`http://127.0.0.1:${http}/api/v1/selection/status`)).json()) as { approvals: unknown[] };
+      if (st.approvals.length > 0) break;
       await sleep(100);
     }
   }
@@ -127,12 +190,17 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
     if (s.totals.records === received && s.queue.depth === 0) break;
     received = s.totals.records;
   }
+  let selection: StepResult['selection'];
+  if (office) {
+    const st = (await (await fetch(`http://127.0.0.1:${http}/api/v1/selection/status`)).json()) as { totals?: { in: number; selected: number; erased: number } };
+    selection = st.totals;
+  }
   clearInterval(rssTimer);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, ...(selection ? { selection } : {}) };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -178,7 +246,7 @@ async function ingest(): Promise<void> {
     return Buffer.concat([h, Buffer.from(d)]);
   });
   writeFileSync(file, Buffer.concat(framed));
-  log(`## lossless ingest on loopback (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()})`);
+  log(`## lossless ingest on loopback, Sakimori role ${ROLE}${ROLE === 'cyber-office' ? ' (decode → classify → select → store selected, erase the rest)' : ''} (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()})`);
   const saki: StepResult[] = [];
   const nf: StepResult[] = [];
   for (const rate of RATES) {
@@ -187,9 +255,11 @@ async function ingest(): Promise<void> {
     log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB`);
     const b = await sakimoriStep(file, rate, 30);
     saki.push(b);
-    log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB`);
+    const sel = b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '';
+    log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB${sel}`);
   }
   rmSync(dir, { recursive: true, force: true });
+  if (officeSetup) rmSync(officeSetup.dir, { recursive: true, force: true });
   const s = highestLossless(saki);
   const n = highestLossless(nf);
   log(`highest lossless rate (<0.1% records lost): sakimori=${s} datagrams/s (${s * 30} records/s), nfcapd=${n} datagrams/s (${n * 30} records/s)`);
