@@ -79,15 +79,18 @@ export interface ScenarioOptions {
   geo: CountryRanges;
   /** Ranges of the cloud providers' ASes (asRangesFromCsv) for telemetry/update endpoints. */
   cloudAs: Map<number, { start: number; end: number }[]>;
-  /** Share of C&C servers listed in the seed file (the first server of each family always is). */
-  seededShare?: number;
+  /**
+   * Share of bots listed in seeds.json as known bots from imported intelligence (a NOTICE-style
+   * survey, a partner's list); default 0.3. Scanning bots are seen by the darknet sensor as well.
+   */
+  seededBotShare?: number;
 }
 
 export interface Scenario {
   sessions: GeneratedSession[];
   labels: GenerationLabels;
-  /** Seed list handed to the detector: known C&C endpoints. */
-  seeds: { ip: string; port: number; proto: number; source: string }[];
+  /** Seed list handed to the detector: known bots (imported intelligence), never a C&C. */
+  seeds: { ip: string; source: string }[];
 }
 
 const DOMESTIC = 'JP';
@@ -254,7 +257,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       const start = Math.round(t);
       const key = `${c.ip}|${c.port}|6`;
       let l = c2Labels.get(key);
-      if (!l) c2Labels.set(key, (l = { ip: c.ip, port: c.port, proto: 6, family: f.name, from: start, to: start, bots: 0, seeded: false }));
+      if (!l) c2Labels.set(key, (l = { ip: c.ip, port: c.port, proto: 6, family: f.name, from: start, to: start, bots: 0 }));
       l.from = Math.min(l.from, start);
       l.to = Math.max(l.to, start);
       counted.add(key);
@@ -264,7 +267,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     }
     for (const k of counted) c2Labels.get(k)!.bots++;
     const scans = f.scans && bi % 2 === 0;
-    bots.push({ ip: h, family: f.name, scans, from: first, to: last });
+    bots.push({ ip: h, family: f.name, scans, seeded: false, from: first, to: last });
     if (scans) {
       // Mirai-infected subscriber: slow telnet scanning abroad and into the darknet.
       const probes = Math.round(scale.probesPerScanner / 4);
@@ -280,14 +283,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       scanners.push({ ip: h, family: 'mirai', domestic: true, probes, from: sFirst, to: sLast });
     }
   });
-  // Seeds: the first server of every family (known from earlier reporting) plus a share of the rest.
-  const seededShare = options.seededShare ?? 0.25;
-  for (const list of c2ByFamily.values()) {
-    list.forEach((c, k) => {
-      const l = c2Labels.get(`${c.ip}|${c.port}|6`);
-      if (l && (k === 0 || rnd() < seededShare)) l.seeded = true;
-    });
-  }
+  // Seeds: a share of the bots is known from imported intelligence (NOTICE-style survey, partner
+  // lists). Drawn from a PRNG of its own, so that the share changes nothing else in the scenario.
+  const seedRnd = prng(seed ^ 0x5eed);
+  const seededBots = Math.round(bots.length * Math.min(1, Math.max(0, options.seededBotShare ?? 0.3)));
+  const order = bots.map((b, i) => ({ b, k: seedRnd() })).sort((x, y) => x.k - y.k);
+  for (const { b } of order.slice(0, seededBots)) b.seeded = true;
 
   // Foreign scanners hitting the darknet (70 %) and live domestic hosts (30 %).
   for (let i = 0; i < scale.scanners; i++) {
@@ -407,6 +408,6 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     countries,
     sessions: perRole,
   };
-  const seeds = c2.filter((c) => c.seeded).map((c) => ({ ip: c.ip, port: c.port, proto: c.proto, source: 'generator' }));
+  const seeds = bots.filter((b) => b.seeded).map((b) => ({ ip: b.ip, source: 'notice' }));
   return { sessions, labels, seeds };
 }

@@ -201,3 +201,19 @@ test('the project classifier places every generated address in its intended coun
     rmSync(geoDir, { recursive: true, force: true });
   }
 });
+
+test('seeds.json lists known bots (a configurable share), never a C&C server', () => {
+  const { geo, cloudAs } = installedAddressData();
+  const s = generateScenario({ seed: 5, scale: SCALES.small, startMs: START, geo, cloudAs });
+  const bots = new Set(s.labels.bots.map((b) => b.ip));
+  assert.equal(s.seeds.length, Math.round(0.3 * s.labels.bots.length));
+  for (const e of s.seeds) {
+    assert.ok(bots.has(e.ip), `${e.ip} is not a bot`);
+    assert.equal(e.source, 'notice');
+  }
+  assert.deepEqual(s.seeds.map((e) => e.ip).sort(), s.labels.bots.filter((b) => b.seeded).map((b) => b.ip).sort());
+  const none = generateScenario({ seed: 5, scale: SCALES.small, startMs: START, geo, cloudAs, seededBotShare: 0 });
+  assert.equal(none.seeds.length, 0);
+  // The share changes the seed list only, not the traffic.
+  assert.equal(none.sessions.length, s.sessions.length);
+});
