@@ -287,7 +287,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   // lists). Drawn from a PRNG of its own, so that the share changes nothing else in the scenario.
   const seedRnd = prng(seed ^ 0x5eed);
   const seededBots = Math.round(bots.length * Math.min(1, Math.max(0, options.seededBotShare ?? 0.3)));
-  const order = bots.map((b, i) => ({ b, k: seedRnd() })).sort((x, y) => x.k - y.k);
+  const order = bots.map((b) => ({ b, k: seedRnd() })).sort((x, y) => x.k - y.k);
   for (const { b } of order.slice(0, seededBots)) b.seeded = true;
 
   // Foreign scanners hitting the darknet (70 %) and live domestic hosts (30 %).
