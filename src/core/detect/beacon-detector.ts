@@ -9,6 +9,7 @@ import { BeaconPairs, type BeaconPair } from './beacon-pairs.js';
 import type { BeaconScorer } from './beacon-scorer.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
 import { SakimoriBeaconScorer } from './sakimori-beacon-scorer.js';
+import type { ServicePrevalence } from './service-prevalence.js';
 
 export interface BeaconDetectorOptions {
   scorer: BeaconScorer;
@@ -63,6 +64,14 @@ export class BeaconDetector implements Detector {
       continuationGapMs: this.#o.continuationGapMs,
       onEvict: (p) => this.#dropHost(p),
     });
+    const pairs = this.#pairs;
+    this.prevalence = {
+      serviceHosts: (ip, port, proto) => pairs.serviceHosts(ip, port, proto),
+      endpointHosts: (ip, port, proto) => pairs.endpointHosts(`${ip}|${port}|${proto}`),
+      get activeHosts() {
+        return pairs.activeHosts;
+      },
+    };
     this.#times = new Float64Array(this.#o.capacity);
     this.#sizes = new Float64Array(this.#o.capacity);
     this.#scratch = new Float64Array(this.#o.capacity);
@@ -71,6 +80,13 @@ export class BeaconDetector implements Detector {
   get evicted(): number {
     return this.#pairs.evicted;
   }
+
+  /**
+   * The pair table's host counts per service and endpoint, for the other C&C detectors (fan-in,
+   * seed-peer): one prevalence counter, not one per detector. Live: it reflects every flow this
+   * detector has observed.
+   */
+  readonly prevalence: ServicePrevalence;
 
   observe(flow: DetectionFlow): void {
     if (Number.isNaN(this.#firstTime)) this.#firstTime = flow.record.start;

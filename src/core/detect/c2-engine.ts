@@ -31,9 +31,11 @@ export function createC2Engine(options: C2EngineOptions): DetectionEngine {
   if (options.method === 'rita') {
     detectors.push(new BeaconDetector({ capacity: RITA_SAMPLE_CAPACITY, windowMs: 24 * 3_600_000, ...options.beacon, scorer: new RitaBeaconScorer(options.ritaBeacon) }));
   } else {
-    detectors.push(new BeaconDetector({ ...options.beacon, scorer: new SakimoriBeaconScorer(options.sakimoriBeacon) }));
-    detectors.push(new SeedPeerDetector(options.seedPeer));
-    detectors.push(new FanInDetector(options.fanIn));
+    // One prevalence counter for all three: the beacon detector's pair table (observed first).
+    const beacon = new BeaconDetector({ ...options.beacon, scorer: new SakimoriBeaconScorer(options.sakimoriBeacon) });
+    detectors.push(beacon);
+    detectors.push(new SeedPeerDetector(options.seedPeer, beacon.prevalence));
+    detectors.push(new FanInDetector(options.fanIn, beacon.prevalence));
   }
   return new DetectionEngine(detectors, options.engine);
 }

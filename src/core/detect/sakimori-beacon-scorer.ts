@@ -13,7 +13,8 @@
  *    so evidence is the count of regular intervals (full confidence at `fullConfidenceIntervals`).
  *  - Prevalence: a service (IPv4 /24, port, proto) contacted by a large share of the active
  *    internal hosts is a shared service (NTP pool, update server, telemetry behind many addresses),
- *    not a botnet subset: its score is scaled down.
+ *    not a botnet subset: its score is scaled down (full at ≤ 2 % of the active hosts, floor from
+ *    10 %; the same bounds as fan-in's, over the same counter).
  *  - Service-port priors (service-priors.ts): soft discounts for NTP/DNS/web.
  */
 import { clamp01, madOfSorted, medianOfSorted, quartilesOfSorted } from './robust-stats.js';
@@ -52,8 +53,8 @@ export const SAKIMORI_BEACON_DEFAULTS: SakimoriBeaconOptions = Object.freeze({
   sizeInconsistent: 0.6,
   fullConfidenceIntervals: 16,
   prevalenceMinHosts: 8,
-  prevalenceRare: 0.1,
-  prevalenceShared: 0.4,
+  prevalenceRare: 0.02,
+  prevalenceShared: 0.1,
   prevalenceFloor: 0.15,
   minScore: 0.6,
 });
