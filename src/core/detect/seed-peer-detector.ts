@@ -16,6 +16,9 @@
  * them (p = active seeds / active hosts). The binomial tail P(X ≥ seeds | H, p) says how
  * surprising the seeds' concentration is; −log10 P from 2 (P = 1 %, nothing) to 5 (P = 10⁻⁵,
  * full) is the rarity. A web server many seeds visit, like everyone else, has P near 1. Flow size
+ * Only seeds that came back count as concentrated (two flows or more: bots check in, visitors
+ * need not), and a saturated host count (maxHostsPerEndpoint) is judged as if every active host
+ * were on the endpoint. Flow size
  * consistency then needs at least 3 seed flows (one flow is always "consistent") and weighs more
  * (0.3 + 0.7 · consistency): bots check in alike, people browsing a site do not.
  * TCP flows with SYN but no ACK are connection attempts (a seed that scans probes random
@@ -71,7 +74,8 @@ interface SeedEndpoint {
   proto: number;
   country: string;
   as: number;
-  seedHosts: Set<string>;
+  /** Seed host → its flows to the endpoint. */
+  seedHosts: Map<string, number>;
   nonSeedHosts: Set<string>;
   /** Bit i: seed list i contributed. */
   sources: number;
@@ -166,10 +170,11 @@ export class SeedPeerDetector implements Detector {
           this.evicted++;
         }
       }
-      e = { key, ip, port, proto, country, as, seedHosts: new Set(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
+      e = { key, ip, port, proto, country, as, seedHosts: new Map(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
     } else this.#endpoints.delete(key);
     this.#endpoints.set(key, e);
-    if (e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.add(seed);
+    const had = e.seedHosts.get(seed);
+    if (had !== undefined || e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.set(seed, (had ?? 0) + 1);
     e.sources |= mask;
     e.flows++;
     const x = Math.log1p(octets);
@@ -234,9 +239,14 @@ export class SeedPeerDetector implements Detector {
     const p = this.#prevalence;
     if (p !== undefined && p.activeHosts > 0 && e.proto !== 0) {
       // Hosts on the endpoint: the population counter's, or ours if it has not seen them (domestic endpoints, replies).
-      const hosts = Math.max(p.endpointHosts(e.ip, e.port, e.proto), seeds + e.nonSeedHosts.size);
+      // A saturated count says only "many": judged as if every active host were on it.
+      const saturated = e.nonSeedHosts.size >= this.#o.maxHostsPerEndpoint || seeds >= this.#o.maxHostsPerEndpoint;
+      const hosts = Math.max(p.endpointHosts(e.ip, e.port, e.proto), seeds + e.nonSeedHosts.size, saturated ? p.activeHosts : 0);
       const base = Math.min(0.5, Math.max(this.#activeSeeds.size, seeds) / Math.max(p.activeHosts, hosts));
-      enrichment = -Math.log10(Math.max(1e-300, binomialTail(seeds, hosts, base)));
+      // Seeds that came back (two flows or more): a check-in recurs, a visit need not.
+      let recurring = 0;
+      for (const n of e.seedHosts.values()) if (n >= 2) recurring++;
+      enrichment = -Math.log10(Math.max(1e-300, binomialTail(recurring, hosts, base)));
       rarity = clamp01((enrichment - this.#o.enrichmentFrom) / (this.#o.enrichmentFull - this.#o.enrichmentFrom));
       if (e.sizeN < 3) consistency = 0;
     } else {
@@ -252,7 +262,7 @@ export class SeedPeerDetector implements Detector {
   #detection(e: SeedEndpoint): Detection | undefined {
     const s = this.#score(e);
     if (s.score < this.#o.minScore) return undefined;
-    const bots = [...e.seedHosts].slice(0, MAX_LISTED_BOTS);
+    const bots = [...e.seedHosts.keys()].slice(0, MAX_LISTED_BOTS);
     return {
       kind: 'c2',
       ip: e.ip,
