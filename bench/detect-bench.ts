@@ -5,8 +5,9 @@
  *    bots from imported intelligence).
  * 2. Runs `sakimori darknet DARKNET --prefix P --json --seeds-out darknet-seeds.json` first, merges
  *    its domestic scanners (darknet seeds) with seeds.json into seeds-merged.json, then runs
- *    `sakimori detect EXPORT --json --seeds seeds-merged.json --method M` for M in sakimori, rita,
- *    each under /usr/bin/time -v (wall time → flows/s, maximum RSS).
+ *    `sakimori detect EXPORT --json --seeds seeds-merged.json --method M --asset CIDR…` for M in
+ *    sakimori, rita (the assets are the labels' critical-asset prefixes: the ddos-volume detector
+ *    runs in both), each under /usr/bin/time -v (wall time → flows/s, maximum RSS).
  * 3. Scores every detection line (src/eval/detect-score.ts): per kind and per detector precision,
  *    recall, F1, FP rate against the benign sets, time to detect.
  * The last line is `f1-ratio=<sakimori c2 F1 / rita c2 F1>`.
@@ -141,7 +142,9 @@ async function main(): Promise<number> {
     const runs = new Map<string, RunResult>();
     if (haveDetect) {
       for (const m of methods) {
-        const r = await runCli(cli, ['detect', exportFile, '--json', '--seeds', mergedFile, '--method', m], join(dir, `detect-${m}.jsonl`));
+        // Critical assets: the operators' registered ranges (never the victims' own addresses).
+        const assets = (labels.criticalAssets ?? []).flatMap((c) => ['--asset', c]);
+        const r = await runCli(cli, ['detect', exportFile, '--json', '--seeds', mergedFile, '--method', m, ...assets], join(dir, `detect-${m}.jsonl`));
         runs.set(m, r);
         if (!r.ok) failed = true;
       }

@@ -71,6 +71,12 @@ export interface GenerationLabels {
   ddosVictims: DdosVictimLabel[];
   benignPeriodic: BenignPeriodicLabel[];
   darknetPrefixes: string[];
+  /**
+   * Critical-asset prefixes (registered operator ranges, /24) handed to `detect --asset`: each
+   * holds one domestic DDoS victim and two normal servers (listed in benignServers), never the
+   * victim's address alone.
+   */
+  criticalAssets: string[];
   /** Every domestic host doing ordinary traffic (bots included). */
   hosts: string[];
   /** Background web and DNS servers (benign, irregular). */

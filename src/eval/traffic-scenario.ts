@@ -328,9 +328,26 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     const from = startMs + between(0.1, 0.8) * (endMs - startMs - len);
     return { from, to: from + len };
   };
+  // Each victim is a server in an operator's registered range (a /24 "critical asset" prefix)
+  // that also holds normal servers; all of them serve ordinary clients before, during and after.
+  const criticalAssets: string[] = [];
+  const assetServers: string[] = [];
   for (let v = 0; v < scale.ddosVictims; v++) {
-    const ip = alloc.host([DOMESTIC]);
+    const block = alloc.block24([DOMESTIC]);
+    criticalAssets.push(`${formatIPv4Number(block)}/24`);
+    const ip = alloc.hostIn(block);
     note(ip, DOMESTIC);
+    const normal = [alloc.hostIn(block), alloc.hostIn(block)];
+    for (const srv of normal) {
+      note(srv, DOMESTIC);
+      assetServers.push(srv);
+    }
+    for (const srv of [ip, ...normal]) {
+      for (let t = startMs + rnd() * 20_000; t < endMs; t += -Math.log(1 - rnd()) * 20_000) {
+        const client = alloc.anyAllocated();
+        push({ start: Math.round(t), end: Math.round(t + between(0.2, 20) * 1000), src: client, dst: srv, srcPort: int(1024, 65535), dstPort: 443, proto: 6, packets: int(6, 40), ipLength: int(80, 1400), tcpFlags: 0x1b, role: 'web' });
+      }
+    }
     const w = window();
     let first = Infinity;
     let last = -Infinity;
@@ -342,7 +359,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       for (const r of used) {
         for (let t = w.from + rnd() * 60_000; t < w.to; t += 60_000) {
           const start = Math.round(t);
-          push({ start, end: start + 59_000, src: r, dst: ip, srcPort: amp.port, dstPort: victimPort, proto: 17, packets: int(200, 2000), ipLength: amp.len, tcpFlags: 0, role: 'reflection' });
+          // 30–300 packets/s per reflector, over tens of reflectors: thousands of packets/s, tens of Mbit/s at the victim.
+          push({ start, end: start + 59_000, src: r, dst: ip, srcPort: amp.port, dstPort: victimPort, proto: 17, packets: int(2000, 20000), ipLength: amp.len, tcpFlags: 0, role: 'reflection' });
           first = Math.min(first, start);
           last = Math.max(last, start);
           seen.add(r);
@@ -350,13 +368,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       }
       ddosVictims.push({ ip, port: victimPort, proto: 17, kind: 'reflection', peers: seen.size, from: first, to: last });
     } else {
+      // A botnet's SYN flood: each record is one attacking source's burst of SYNs (100–1000 in up
+      // to 10 s), from a pool of sources that recur: thousands of packets/s at the victim.
       const port = rnd() < 0.5 ? 80 : 443;
       const flows = Math.round(((w.to - w.from) / 1000) * scale.synFloodFlowsPerSec);
+      const attackers = Array.from({ length: Math.max(50, Math.round(flows / 20)) }, () => alloc.anyAllocated());
       for (let k = 0; k < flows; k++) {
         const start = Math.round(between(w.from, w.to));
-        const src = alloc.anyAllocated();
+        const src = pick(attackers);
         seen.add(src);
-        push({ start, end: start + int(0, 3000), src, dst: ip, srcPort: int(1024, 65535), dstPort: port, proto: 6, packets: int(1, 3), ipLength: 40, tcpFlags: 0x02, seq: int(0, 0x7fffffff), role: 'syn-flood' });
+        push({ start, end: start + int(1000, 10000), src, dst: ip, srcPort: int(1024, 65535), dstPort: port, proto: 6, packets: int(100, 1000), ipLength: 40, tcpFlags: 0x02, seq: int(0, 0x7fffffff), role: 'syn-flood' });
         first = Math.min(first, start);
         last = Math.max(last, start);
       }
@@ -403,8 +424,9 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     ddosVictims,
     benignPeriodic,
     darknetPrefixes: [darknetPrefix],
+    criticalAssets,
     hosts,
-    benignServers,
+    benignServers: [...benignServers, ...assetServers],
     countries,
     sessions: perRole,
   };

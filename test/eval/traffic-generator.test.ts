@@ -168,6 +168,15 @@ test('labels agree with the traffic: C&C lifetimes, bots, scanners, Mirai finger
     assert.ok(flows.length >= 10, `victim ${v.ip} has ${flows.length} flows`);
     if (v.kind === 'backscatter') for (const f of flows) assert.ok(inDarknet(f.dst) && (f.tcpFlags === 0x12 || f.tcpFlags === 0x04));
   }
+  // Critical assets: operator /24s holding each domestic victim and normal servers, never a victim alone.
+  const domesticVictims = L.ddosVictims.filter((v) => v.kind !== 'backscatter');
+  assert.equal(L.criticalAssets.length, domesticVictims.length);
+  for (const v of domesticVictims) {
+    const asset = L.criticalAssets.find((c) => prefixMatcher(c)(v.ip));
+    assert.ok(asset && asset.endsWith('/24'), `victim ${v.ip} in no asset prefix`);
+    assert.ok(L.benignServers.filter((b) => prefixMatcher(asset)(b)).length >= 2, `asset ${asset} holds no normal server`);
+    assert.ok(decoded.some((r) => r.dst === v.ip && r.start < v.from), `victim ${v.ip} has no traffic before the attack`);
+  }
   for (const b of L.benignPeriodic) {
     const clients = new Set(decoded.filter((r) => r.dst === b.ip && r.dstPort === b.port).map((r) => r.src));
     assert.equal(clients.size, b.hosts, `${b.service} ${b.ip}`);
