@@ -102,7 +102,8 @@ export class DetectionEngine {
     for (const b of this.#changedBots) {
       if (this.#bots.get(b.ip) !== b) continue;
       b.detection = this.#botDetection(b);
-      out.push(b.detection);
+      // A bot whose C&Cs have all fallen below botMinScore is not reported again until one is strong.
+      if (b.detection.score > 0) out.push(b.detection);
     }
     this.#changedBots.clear();
     return out;
@@ -114,7 +115,7 @@ export class DetectionEngine {
     for (const c of this.#candidates.values()) out.push(c.detection);
     for (const b of this.#bots.values()) {
       b.detection = this.#botDetection(b);
-      out.push(b.detection);
+      if (b.detection.score > 0) out.push(b.detection);
     }
     return out.sort((a, b) => b.score - a.score || a.kind.localeCompare(b.kind) || a.ip.localeCompare(b.ip) || a.port - b.port);
   }

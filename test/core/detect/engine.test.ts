@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { behaviourSelector } from '../../../src/core/detect/behaviour-selector.js';
 import { createC2Engine } from '../../../src/core/detect/c2-engine.js';
-import type { DetectionFlow } from '../../../src/core/detect/detection.js';
+import type { Detection, DetectionFlow, Detector } from '../../../src/core/detect/detection.js';
+import { DetectionEngine } from '../../../src/core/detect/detection-engine.js';
 import type { SeedPeerDetector } from '../../../src/core/detect/seed-peer-detector.js';
 import { byTime, flow, host, periodic, prng, replay, T0 } from './traffic.js';
 
@@ -108,4 +109,31 @@ test('behaviour selector: C&C endpoints, beacon score, seeds and bots as flow pr
   assert.equal(behaviourSelector(engine, { bots: true })(botBrowsing), true);
   assert.equal(behaviourSelector(engine, {})(toC2), false);
   assert.ok(engine.c2Endpoints(0.5).has(`${C2}|23|6`));
+});
+
+test('engine: only a strong C&C candidate (combined score ≥ botMinScore) makes bots', () => {
+  let score = 0.5;
+  const fake: Detector = {
+    name: 'seed-peer',
+    observe: () => undefined,
+    advance: (now: number): Detection[] => [
+      { kind: 'c2', ip: C2, port: 23, proto: 6, score, detectors: ['seed-peer'], country: 'US', as: 64500, firstSeen: T0, lastSeen: now, expiresAt: now + HOUR, evidence: { flows: 4, peers: 2, scores: { 'seed-peer': score } }, bots: [host(1), host(2)] },
+    ],
+    stateSize: () => ({ entries: 0, approxBytes: 0 }),
+  };
+  const engine = new DetectionEngine([fake]);
+  const toC2 = flow({ src: host(3), dst: C2, dstPort: 23, start: T0 + 1000, octets: 60, packets: 1 });
+  engine.advance(T0 + 5000);
+  engine.observe(toC2);
+  assert.ok(engine.c2(C2, 23, 6), 'the weak candidate is still ranked');
+  assert.deepEqual(engine.current().filter((d) => d.kind === 'bot'), []);
+  assert.equal(engine.isBot(host(1)) || engine.isBot(host(3)), false);
+  score = 0.7;
+  const out = engine.advance(T0 + 10_000);
+  engine.observe(toC2);
+  assert.deepEqual(out.filter((d) => d.kind === 'bot').map((d) => d.ip).sort(), [host(1), host(2)].sort());
+  assert.ok(engine.isBot(host(3)), 'a host talking to a strong candidate is a bot');
+  // The default is 0.6; a deployment may set it.
+  const lax = new DetectionEngine([{ ...fake, advance: (now: number) => fake.advance(now).map((d) => ({ ...d, score: 0.4 })) }], { botMinScore: 0.3 });
+  assert.equal(lax.advance(T0 + 5000).filter((d) => d.kind === 'bot').length, 2);
 });
