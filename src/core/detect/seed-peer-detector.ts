@@ -246,7 +246,8 @@ export class SeedPeerDetector implements Detector {
       // Seeds that came back (two flows or more): a check-in recurs, a visit need not.
       let recurring = 0;
       for (const n of e.seedHosts.values()) if (n >= 2) recurring++;
-      enrichment = -Math.log10(Math.max(1e-300, binomialTail(recurring, hosts, base)));
+      // At or below the expected count there is no concentration (P ≥ ½); skip the sum (up to H terms).
+      enrichment = recurring <= hosts * base ? 0 : -Math.log10(Math.max(1e-300, binomialTail(recurring, hosts, base)));
       rarity = clamp01((enrichment - this.#o.enrichmentFrom) / (this.#o.enrichmentFull - this.#o.enrichmentFrom));
       if (e.sizeN < 3) consistency = 0;
     } else {
