@@ -1,10 +1,13 @@
 /**
  * npm run bench:detect [-- --scale default --seed 1 --mode direct|softflowd --write-docs]
  * Detection quality and cost on a labelled capture (src/eval/):
- * 1. Generates the capture (flow export + darknet packets + labels + seed list).
- * 2. Runs `sakimori detect EXPORT --json --seeds SEEDS --method M` for M in sakimori, rita, each
- *    under /usr/bin/time -v (wall time → flows/s, maximum RSS), and `sakimori darknet DARKNET
- *    --prefix P --json` once.
+ * 1. Generates the capture (flow export + darknet packets + labels + seeds.json, a list of known
+ *    bots from imported intelligence).
+ * 2. Runs `sakimori darknet DARKNET --prefix P --json --seeds-out darknet-seeds.json` first, merges
+ *    its domestic scanners (darknet seeds) with seeds.json into seeds-merged.json, then runs
+ *    `sakimori detect EXPORT --json --seeds seeds-merged.json --method M --asset CIDR…` for M in
+ *    sakimori, rita (the assets are the labels' critical-asset prefixes: the ddos-volume detector
+ *    runs in both), each under /usr/bin/time -v (wall time → flows/s, maximum RSS).
  * 3. Scores every detection line (src/eval/detect-score.ts): per kind and per detector precision,
  *    recall, F1, FP rate against the benign sets, time to detect.
  * The last line is `f1-ratio=<sakimori c2 F1 / rita c2 F1>`.
@@ -14,7 +17,7 @@
  * flow-export capture.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +89,7 @@ async function main(): Promise<number> {
       methods: { type: 'string', default: 'sakimori,rita' },
       keep: { type: 'string' },
       'darknet-input': { type: 'string', default: 'packets' },
+      'seeded-bots': { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
     },
   });
@@ -102,7 +106,7 @@ async function main(): Promise<number> {
   const dir = values.keep ?? mkdtempSync(join(tmpdir(), 'saki-bench-detect-'));
   try {
     const t0 = performance.now();
-    const gen = await generateLabelled({ outDir: dir, seed: Number(values.seed), scale, mode: values.mode as GenerationMode });
+    const gen = await generateLabelled({ outDir: dir, seed: Number(values.seed), scale, mode: values.mode as GenerationMode, ...(values['seeded-bots'] !== undefined ? { seededBotShare: Number(values['seeded-bots']) } : {}) });
     const genSec = (performance.now() - t0) / 1000;
     const labels = gen.scenario.labels;
     const exportFile = gen.files['export-ipfix.pcap'] ?? gen.files['export-softflowd.pcap'];
@@ -115,23 +119,38 @@ async function main(): Promise<number> {
     };
     say(`### ${new Date().toISOString().slice(0, 10)}, scale=${scale.name} seed=${values.seed} mode=${values.mode}`);
     say();
-    say(`Capture: ${flows.toLocaleString('en-US')} flows over ${scale.durationSec / 3600} h, ${labels.hosts.length} domestic hosts, ${labels.c2.length} C&C (${labels.c2.filter((c) => c.seeded).length} seeded), ${labels.bots.length} bots, ${labels.scanners.length} scanners (${labels.miraiScanners.length} Mirai), ${labels.ddosVictims.length} DDoS victims, ${labels.benignPeriodic.length} benign periodic endpoints; generated in ${genSec.toFixed(1)} s.`);
+    say(`Capture: ${flows.toLocaleString('en-US')} flows over ${scale.durationSec / 3600} h, ${labels.hosts.length} domestic hosts, ${labels.c2.length} C&C, ${labels.bots.length} bots (${labels.bots.filter((b) => b.seeded).length} in seeds.json), ${labels.scanners.length} scanners (${labels.miraiScanners.length} Mirai), ${labels.ddosVictims.length} DDoS victims, ${labels.benignPeriodic.length} benign periodic endpoints; generated in ${genSec.toFixed(1)} s.`);
     say();
     let failed = !haveDetect || !haveDarknet;
     let darknet: RunResult | undefined;
+    const darknetSeeds = join(dir, 'darknet-seeds.json');
     if (haveDarknet) {
       const darknetInput = values['darknet-input'] === 'flows' ? exportFile : gen.files['darknet.pcap'];
-      darknet = await runCli(cli, ['darknet', darknetInput, '--prefix', labels.darknetPrefixes[0], '--json'], join(dir, 'darknet.jsonl'));
+      darknet = await runCli(cli, ['darknet', darknetInput, '--prefix', labels.darknetPrefixes[0], '--json', '--seeds-out', darknetSeeds], join(dir, 'darknet.jsonl'));
       if (!darknet.ok) failed = true;
     }
+    // The detector's seed list: imported intelligence (seeds.json) plus what the darknet saw.
+    const seedLists: { ip: string; source: string }[][] = [JSON.parse(readFileSync(gen.files['seeds.json'], 'utf8')) as { ip: string; source: string }[]];
+    if (darknet?.ok && existsSync(darknetSeeds)) seedLists.push(JSON.parse(readFileSync(darknetSeeds, 'utf8')) as { ip: string; source: string }[]);
+    const merged = seedLists.flat();
+    const mergedFile = join(dir, 'seeds-merged.json');
+    writeFileSync(mergedFile, JSON.stringify(merged, null, 1) + '\n');
+    const seedIps = new Set(merged.map((e) => e.ip));
+    const botIps = new Set(labels.bots.map((b) => b.ip));
+    const bySource = new Map<string, number>();
+    for (const e of merged) bySource.set(e.source, (bySource.get(e.source) ?? 0) + 1);
     const runs = new Map<string, RunResult>();
     if (haveDetect) {
       for (const m of methods) {
-        const r = await runCli(cli, ['detect', exportFile, '--json', '--seeds', gen.files['seeds.json'], '--method', m], join(dir, `detect-${m}.jsonl`));
+        // Critical assets: the operators' registered ranges (never the victims' own addresses).
+        const assets = (labels.criticalAssets ?? []).flatMap((c) => ['--asset', c]);
+        const r = await runCli(cli, ['detect', exportFile, '--json', '--seeds', mergedFile, '--method', m, ...assets], join(dir, `detect-${m}.jsonl`));
         runs.set(m, r);
         if (!r.ok) failed = true;
       }
     }
+    say(`Seeds given to detect: ${seedIps.size} addresses (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ')}), of which ${[...seedIps].filter((ip) => botIps.has(ip)).length} are bots (of ${labels.bots.length}) and ${labels.c2.filter((c) => seedIps.has(c.ip)).length} are C&C.`);
+    say();
     say('| run | exit | wall | throughput | max RSS | detection lines | other lines |');
     say('|---|---:|---:|---:|---:|---:|---:|');
     for (const [m, r] of runs) say(costLine(`detect --method ${m}`, r, flows, 'flows'));
@@ -150,12 +169,12 @@ async function main(): Promise<number> {
       say(`**--method ${m}**${darknet ? ' (with the darknet run)' : ''}`);
       say();
       for (const l of formatScoreTable(report)) say(l);
-      // Seeded C&C are handed to the detector; discovery is what it finds beyond them.
-      const seeded = new Set(labels.c2.filter((c) => c.seeded).map((c) => c.ip));
-      const unseeded = labels.c2.filter((c) => !c.seeded).map((c) => ({ ip: c.ip, port: c.port, proto: c.proto, from: c.from }));
-      const discovery = scoreKind(all.filter((d) => d.kind === 'c2' && !seeded.has(d.ip)), unseeded, []);
+      // Discovery: C&C servers that appear in no input list (the seed lists name bots, never C&C).
+      const listed = new Set(labels.c2.filter((c) => seedIps.has(c.ip)).map((c) => c.ip));
+      const unlisted = labels.c2.filter((c) => !listed.has(c.ip)).map((c) => ({ ip: c.ip, port: c.port, proto: c.proto, from: c.from }));
+      const discovery = scoreKind(all.filter((d) => d.kind === 'c2' && !listed.has(d.ip)), unlisted, []);
       say();
-      say(`C&C discovery (not in the seed list): found ${discovery.found}/${discovery.positives}, precision ${discovery.precision.toFixed(3)}`);
+      say(`C&C discovery (C&C in no input list): found ${discovery.found}/${discovery.positives}, precision ${discovery.precision.toFixed(3)}`);
     }
     if (!haveDetect && darknet) {
       say();

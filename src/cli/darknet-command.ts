@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
 import { expandCapturePaths } from '../collector/capture-files.js';
@@ -9,6 +9,7 @@ import { FlowClassifier, type FlowClassification } from '../core/classify/flow-d
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
 import { DarknetObservatory, mergeDetections } from '../core/darknet/darknet-observatory.js';
 import { packetFlowRecord, parseDarknetFrame } from '../core/darknet/darknet-packet.js';
+import { DarknetSeedList } from '../core/darknet/darknet-seeds.js';
 import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
 import { detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
 import { SakimoriError } from '../core/errors.js';
@@ -20,7 +21,7 @@ import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { JsonLinesWriter } from './json-lines-writer.js';
 
 export const DARKNET_USAGE = `sakimori darknet CAPTURE... --prefix CIDR [--prefix CIDR ...] [--input auto|packets|flows] [--json]
-                 [--record] [--min-addresses N] [--config FILE] [--data-dir DIR]
+                 [--record] [--seeds-out FILE] [--min-addresses N] [--config FILE] [--data-dir DIR]
   Darknet observation (NICTER-style): reads pcap/pcapng captures of traffic to unused addresses
   (packets) or of flow exports (NetFlow/IPFIX/sFlow, whose records addressed to the darknet count),
   and prints scanner, Mirai-fingerprint and backscatter (DDoS victim) detections; a summary on stderr.
@@ -28,6 +29,8 @@ export const DARKNET_USAGE = `sakimori darknet CAPTURE... --prefix CIDR [--prefi
   --input         auto (default): flow exports when the capture decodes as such, else packets
   --json          one JSON line per detection (default: one text line per detection)
   --record        add domestic scanners to the notification lists (see sakimori notify)
+  --seeds-out     write the domestic scanners seen (known bots) as a seed list for sakimori detect
+                  --seeds: JSON array of {ip, source: "darknet", firstSeen, lastSeen}
   --min-addresses distinct darknet addresses a source must probe to be a scanner (default 8)`;
 
 /** Advance the detectors at least this often in flow time. */
@@ -42,6 +45,7 @@ export async function darknetCommand(argv: string[]): Promise<number> {
       input: { type: 'string', default: 'auto' },
       json: { type: 'boolean', default: false },
       record: { type: 'boolean', default: false },
+      'seeds-out': { type: 'string' },
       'min-addresses': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -145,6 +149,20 @@ export async function darknetCommand(argv: string[]): Promise<number> {
   for (const d of detections) out.write(values.json ? JSON.stringify(detectionJson(d)) : detectionText(d));
   await out.end();
 
+  let seedsWritten: number | undefined;
+  if (values['seeds-out'] !== undefined) {
+    const seeds = new DarknetSeedList();
+    seeds.ingest(detections);
+    // Relative to the capture's own time, so that an old capture still yields its seeds.
+    const list = seeds.list(Number.isFinite(clock) ? clock : 0).map((e) => ({ ip: e.ip, source: e.source, firstSeen: new Date(e.firstSeen).toISOString(), lastSeen: new Date(e.lastSeen).toISOString() }));
+    try {
+      writeFileSync(values['seeds-out'], JSON.stringify(list, null, 1) + '\n');
+    } catch (e) {
+      throw new SakimoriError('SAKI_ERR_CLI_USAGE', `--seeds-out ${values['seeds-out']} cannot be written: ${(e as NodeJS.ErrnoException).code ?? 'write failed'}`, { cause: e });
+    }
+    seedsWritten = list.length;
+  }
+
   let recorded: { created: number; refreshed: number; reopened: number } | undefined;
   if (values.record) {
     const db = openSqlite(config.dataDir);
@@ -167,6 +185,7 @@ export async function darknetCommand(argv: string[]): Promise<number> {
     domesticScanners: detections.filter((d) => d.kind === 'scanner' && d.evidence.facts?.domestic === true).length,
     evicted: observatory.scan.evicted,
     ...(recorded ? { recorded } : {}),
+    ...(seedsWritten !== undefined ? { seedsWritten } : {}),
   };
   process.stderr.write(`darknet summary ${JSON.stringify(summary)}\n`);
   return 0;

@@ -8,6 +8,7 @@ import { readCapture } from '../core/capture/capture-reader.js';
 import { createClassificationConfig } from '../core/classify/classification-config.js';
 import { FlowClassifier, type FlowClassification } from '../core/classify/flow-direction.js';
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
+import { DdosVolumeDetector } from '../core/ddos/ddos-volume-detector.js';
 import { createC2Engine, type C2Method } from '../core/detect/c2-engine.js';
 import { detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
 import { parseSeedList, type SeedEntry } from '../core/detect/seed-list.js';
@@ -19,13 +20,15 @@ import type { FlowRecord } from '../core/flow/flow-record.js';
 import { JsonLinesWriter } from './json-lines-writer.js';
 import { Progress } from './progress.js';
 
-export const DETECT_USAGE = `sakimori detect CAPTURE|DIR... [--seeds FILE]... [--method sakimori|rita] [--json]
-                [--config FILE] [--data-dir DIR]
+export const DETECT_USAGE = `sakimori detect CAPTURE|DIR... [--seeds FILE]... [--method sakimori|rita] [--asset CIDR]...
+                [--json] [--config FILE] [--data-dir DIR]
   C&C detection (beacon, seed-peer, fan-in) over captures of flow exports, in flow time. Prints
   every C&C candidate and bot found, ranked by score, one JSON line each (format in
   docs/reference/detection.md); stderr shows progress and ends with "detect summary {…}".
   --seeds    seed list of known bots: one address per line, optional source name after it
   --method   sakimori (default) or rita (the RITA-method beacon baseline alone, for comparison)
+  --asset    a critical-asset prefix (IPv4/IPv6 CIDR; repeatable): the ddos-volume detector watches
+             flows toward its addresses and reports volumetric attacks as ddos-victim lines
   --json     JSON lines on stdout (the default and only output format)`;
 
 /** Flow-time step between two `advance()` calls. */
@@ -79,6 +82,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       seeds: { type: 'string', multiple: true },
+      asset: { type: 'string', multiple: true },
       method: { type: 'string', default: 'sakimori' },
       json: { type: 'boolean', default: true },
       config: { type: 'string' },
@@ -102,6 +106,8 @@ export async function detectCommand(argv: string[]): Promise<number> {
     throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${(e as NodeJS.ErrnoException).path ?? ''} ${(e as NodeJS.ErrnoException).code ?? 'stat failed'}`.trim(), { cause: e });
   }
   const seeds = readSeeds(values.seeds ?? []);
+  // Checked before anything is read: a bad prefix is SAKI_ERR_DDOS_CONFIG.
+  const ddos = values.asset !== undefined && values.asset.length > 0 ? new DdosVolumeDetector({ assets: values.asset }) : undefined;
 
   const engine = createC2Engine({ method });
   const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');
@@ -123,7 +129,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   let nextAdvance = Number.NEGATIVE_INFINITY;
   let now = Number.NEGATIVE_INFINITY;
   const advance = (t: number) => {
-    for (const d of engine.advance(t)) {
+    for (const d of [...engine.advance(t), ...(ddos?.advance(t) ?? [])]) {
       const key = detectionKey(d);
       const r = reported.get(key);
       if (r === undefined) reported.set(key, { d, best: d.score, detectedAt: t });
@@ -156,6 +162,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
       if (now - nextAdvance > 60 * STEP_MS) nextAdvance = now - (now % STEP_MS);
     }
     engine.observe(f);
+    ddos?.observe(f);
     flows++;
   };
 
@@ -196,9 +203,11 @@ export async function detectCommand(argv: string[]): Promise<number> {
   const ranked = [...reported.values()].sort((a, b) => b.best - a.best || a.d.kind.localeCompare(b.d.kind) || a.d.ip.localeCompare(b.d.ip) || a.d.port - b.d.port);
   let c2 = 0;
   let bots = 0;
+  let victims = 0;
   for (const r of ranked) {
     if (r.d.kind === 'c2') c2++;
     else if (r.d.kind === 'bot') bots++;
+    else if (r.d.kind === 'ddos-victim') victims++;
     out.write(detectionToJson({ ...r.d, score: r.best }, r.detectedAt));
     await out.drained();
   }
@@ -211,6 +220,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     seeds: seeds.length,
     c2,
     bots,
+    ...(ddos ? { assets: values.asset!.length, ddosVictims: victims } : {}),
     current: engine.current().length,
     stateBytes: engine.stateSize().approxBytes,
     seconds: Math.round(seconds * 1000) / 1000,

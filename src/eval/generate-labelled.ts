@@ -38,6 +38,8 @@ export interface GenerateOptions {
   mode?: GenerationMode;
   /** Scenario start (ms); default 2026-11-01T00:00:00Z. */
   startMs?: number;
+  /** Share of bots listed in seeds.json (ScenarioOptions.seededBotShare). */
+  seededBotShare?: number;
   /** Packet mode caps a session's packet train at this many packets (volume attacks would be millions). */
   maxPacketsPerSession?: number;
 }
@@ -68,7 +70,7 @@ export async function generateLabelled(options: GenerateOptions): Promise<Genera
   if (!scale) throw new Error(`unknown scale "${String(options.scale)}" (${Object.keys(SCALES).join(', ')})`);
   const mode = options.mode ?? 'direct';
   const { geo, cloudAs } = installedAddressData();
-  const scenario = generateScenario({ seed: options.seed, scale, startMs: options.startMs ?? Date.UTC(2026, 10, 1), geo, cloudAs });
+  const scenario = generateScenario({ seed: options.seed, scale, startMs: options.startMs ?? Date.UTC(2026, 10, 1), geo, cloudAs, ...(options.seededBotShare !== undefined ? { seededBotShare: options.seededBotShare } : {}) });
   mkdirSync(options.outDir, { recursive: true });
   const files: Record<string, string> = {};
   const write = (name: string, data: string | Buffer) => {

@@ -10,7 +10,8 @@ import { SCALES } from './traffic-scenario.js';
 
 const USAGE = `Usage: gen-traffic --out DIR [--seed N] [--scale ${Object.keys(SCALES).join('|')}] [--mode direct|softflowd|both]
        [--hosts N] [--bots N] [--c2 N] [--scanners N] [--duration SEC] [--jitter FRACTION]
-Writes labels.json, seeds.json, darknet.pcap and export-ipfix.pcap (direct) and/or
+       [--seeded-bots FRACTION]
+Writes labels.json, seeds.json (known bots), darknet.pcap and export-ipfix.pcap (direct) and/or
 packets.pcap + export-softflowd.pcap (softflowd).`;
 
 async function main(): Promise<number> {
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
       scanners: { type: 'string' },
       duration: { type: 'string' },
       jitter: { type: 'string' },
+      'seeded-bots': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -59,7 +61,7 @@ async function main(): Promise<number> {
     beaconJitter: num(values.jitter, base.beaconJitter),
   };
   const t0 = performance.now();
-  const r = await generateLabelled({ outDir: values.out, seed: num(values.seed, 1), scale, mode: values.mode as GenerationMode });
+  const r = await generateLabelled({ outDir: values.out, seed: num(values.seed, 1), scale, mode: values.mode as GenerationMode, ...(values['seeded-bots'] !== undefined ? { seededBotShare: num(values['seeded-bots'], 0.3) } : {}) });
   const l = r.scenario.labels;
   process.stdout.write(
     JSON.stringify({

@@ -17,8 +17,6 @@ export interface C2Label extends TimeRange {
   family: string;
   /** Bots that beaconed to it. */
   bots: number;
-  /** Listed in the seed file given to the detector (known from threat intelligence). */
-  seeded: boolean;
 }
 
 export interface BotLabel extends TimeRange {
@@ -26,6 +24,8 @@ export interface BotLabel extends TimeRange {
   family: string;
   /** Whether this bot also scans (Mirai-style). */
   scans: boolean;
+  /** Listed in seeds.json as a known bot (imported intelligence / NOTICE); C&C servers never are. */
+  seeded: boolean;
 }
 
 export interface ScannerLabel extends TimeRange {
@@ -71,6 +71,12 @@ export interface GenerationLabels {
   ddosVictims: DdosVictimLabel[];
   benignPeriodic: BenignPeriodicLabel[];
   darknetPrefixes: string[];
+  /**
+   * Critical-asset prefixes (registered operator ranges, /24) handed to `detect --asset`: each
+   * holds one domestic DDoS victim and two normal servers (listed in benignServers), never the
+   * victim's address alone.
+   */
+  criticalAssets: string[];
   /** Every domestic host doing ordinary traffic (bots included). */
   hosts: string[];
   /** Background web and DNS servers (benign, irregular). */

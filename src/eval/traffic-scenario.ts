@@ -79,15 +79,18 @@ export interface ScenarioOptions {
   geo: CountryRanges;
   /** Ranges of the cloud providers' ASes (asRangesFromCsv) for telemetry/update endpoints. */
   cloudAs: Map<number, { start: number; end: number }[]>;
-  /** Share of C&C servers listed in the seed file (the first server of each family always is). */
-  seededShare?: number;
+  /**
+   * Share of bots listed in seeds.json as known bots from imported intelligence (a NOTICE-style
+   * survey, a partner's list); default 0.3. Scanning bots are seen by the darknet sensor as well.
+   */
+  seededBotShare?: number;
 }
 
 export interface Scenario {
   sessions: GeneratedSession[];
   labels: GenerationLabels;
-  /** Seed list handed to the detector: known C&C endpoints. */
-  seeds: { ip: string; port: number; proto: number; source: string }[];
+  /** Seed list handed to the detector: known bots (imported intelligence), never a C&C. */
+  seeds: { ip: string; source: string }[];
 }
 
 const DOMESTIC = 'JP';
@@ -254,7 +257,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       const start = Math.round(t);
       const key = `${c.ip}|${c.port}|6`;
       let l = c2Labels.get(key);
-      if (!l) c2Labels.set(key, (l = { ip: c.ip, port: c.port, proto: 6, family: f.name, from: start, to: start, bots: 0, seeded: false }));
+      if (!l) c2Labels.set(key, (l = { ip: c.ip, port: c.port, proto: 6, family: f.name, from: start, to: start, bots: 0 }));
       l.from = Math.min(l.from, start);
       l.to = Math.max(l.to, start);
       counted.add(key);
@@ -264,7 +267,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     }
     for (const k of counted) c2Labels.get(k)!.bots++;
     const scans = f.scans && bi % 2 === 0;
-    bots.push({ ip: h, family: f.name, scans, from: first, to: last });
+    bots.push({ ip: h, family: f.name, scans, seeded: false, from: first, to: last });
     if (scans) {
       // Mirai-infected subscriber: slow telnet scanning abroad and into the darknet.
       const probes = Math.round(scale.probesPerScanner / 4);
@@ -280,14 +283,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       scanners.push({ ip: h, family: 'mirai', domestic: true, probes, from: sFirst, to: sLast });
     }
   });
-  // Seeds: the first server of every family (known from earlier reporting) plus a share of the rest.
-  const seededShare = options.seededShare ?? 0.25;
-  for (const list of c2ByFamily.values()) {
-    list.forEach((c, k) => {
-      const l = c2Labels.get(`${c.ip}|${c.port}|6`);
-      if (l && (k === 0 || rnd() < seededShare)) l.seeded = true;
-    });
-  }
+  // Seeds: a share of the bots is known from imported intelligence (NOTICE-style survey, partner
+  // lists). Drawn from a PRNG of its own, so that the share changes nothing else in the scenario.
+  const seedRnd = prng(seed ^ 0x5eed);
+  const seededBots = Math.round(bots.length * Math.min(1, Math.max(0, options.seededBotShare ?? 0.3)));
+  const order = bots.map((b) => ({ b, k: seedRnd() })).sort((x, y) => x.k - y.k);
+  for (const { b } of order.slice(0, seededBots)) b.seeded = true;
 
   // Foreign scanners hitting the darknet (70 %) and live domestic hosts (30 %).
   for (let i = 0; i < scale.scanners; i++) {
@@ -327,9 +328,26 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     const from = startMs + between(0.1, 0.8) * (endMs - startMs - len);
     return { from, to: from + len };
   };
+  // Each victim is a server in an operator's registered range (a /24 "critical asset" prefix)
+  // that also holds normal servers; all of them serve ordinary clients before, during and after.
+  const criticalAssets: string[] = [];
+  const assetServers: string[] = [];
   for (let v = 0; v < scale.ddosVictims; v++) {
-    const ip = alloc.host([DOMESTIC]);
+    const block = alloc.block24([DOMESTIC]);
+    criticalAssets.push(`${formatIPv4Number(block)}/24`);
+    const ip = alloc.hostIn(block);
     note(ip, DOMESTIC);
+    const normal = [alloc.hostIn(block), alloc.hostIn(block)];
+    for (const srv of normal) {
+      note(srv, DOMESTIC);
+      assetServers.push(srv);
+    }
+    for (const srv of [ip, ...normal]) {
+      for (let t = startMs + rnd() * 20_000; t < endMs; t += -Math.log(1 - rnd()) * 20_000) {
+        const client = alloc.anyAllocated();
+        push({ start: Math.round(t), end: Math.round(t + between(0.2, 20) * 1000), src: client, dst: srv, srcPort: int(1024, 65535), dstPort: 443, proto: 6, packets: int(6, 40), ipLength: int(80, 1400), tcpFlags: 0x1b, role: 'web' });
+      }
+    }
     const w = window();
     let first = Infinity;
     let last = -Infinity;
@@ -341,7 +359,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       for (const r of used) {
         for (let t = w.from + rnd() * 60_000; t < w.to; t += 60_000) {
           const start = Math.round(t);
-          push({ start, end: start + 59_000, src: r, dst: ip, srcPort: amp.port, dstPort: victimPort, proto: 17, packets: int(200, 2000), ipLength: amp.len, tcpFlags: 0, role: 'reflection' });
+          // 30–300 packets/s per reflector, over tens of reflectors: thousands of packets/s, tens of Mbit/s at the victim.
+          push({ start, end: start + 59_000, src: r, dst: ip, srcPort: amp.port, dstPort: victimPort, proto: 17, packets: int(2000, 20000), ipLength: amp.len, tcpFlags: 0, role: 'reflection' });
           first = Math.min(first, start);
           last = Math.max(last, start);
           seen.add(r);
@@ -349,13 +368,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       }
       ddosVictims.push({ ip, port: victimPort, proto: 17, kind: 'reflection', peers: seen.size, from: first, to: last });
     } else {
+      // A botnet's SYN flood: each record is one attacking source's burst of SYNs (100–1000 in up
+      // to 10 s), from a pool of sources that recur: thousands of packets/s at the victim.
       const port = rnd() < 0.5 ? 80 : 443;
       const flows = Math.round(((w.to - w.from) / 1000) * scale.synFloodFlowsPerSec);
+      const attackers = Array.from({ length: Math.max(50, Math.round(flows / 20)) }, () => alloc.anyAllocated());
       for (let k = 0; k < flows; k++) {
         const start = Math.round(between(w.from, w.to));
-        const src = alloc.anyAllocated();
+        const src = pick(attackers);
         seen.add(src);
-        push({ start, end: start + int(0, 3000), src, dst: ip, srcPort: int(1024, 65535), dstPort: port, proto: 6, packets: int(1, 3), ipLength: 40, tcpFlags: 0x02, seq: int(0, 0x7fffffff), role: 'syn-flood' });
+        push({ start, end: start + int(1000, 10000), src, dst: ip, srcPort: int(1024, 65535), dstPort: port, proto: 6, packets: int(100, 1000), ipLength: 40, tcpFlags: 0x02, seq: int(0, 0x7fffffff), role: 'syn-flood' });
         first = Math.min(first, start);
         last = Math.max(last, start);
       }
@@ -402,11 +424,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     ddosVictims,
     benignPeriodic,
     darknetPrefixes: [darknetPrefix],
+    criticalAssets,
     hosts,
-    benignServers,
+    benignServers: [...benignServers, ...assetServers],
     countries,
     sessions: perRole,
   };
-  const seeds = c2.filter((c) => c.seeded).map((c) => ({ ip: c.ip, port: c.port, proto: c.proto, source: 'generator' }));
+  const seeds = bots.filter((b) => b.seeded).map((b) => ({ ip: b.ip, source: 'notice' }));
   return { sessions, labels, seeds };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pcapBuffer, type SyntheticPacket } from '../../src/core/capture/pcap-writer.js';
@@ -9,6 +9,7 @@ import { encodeNetflowV5 } from '../../src/core/flow/encoders/export-encoder.js'
 import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-record.js';
 import { formatIPv4Number } from '../../src/core/flow/ip-address.js';
 import { prng } from '../../src/demo/synthetic-flows.js';
+import { parseSeedList } from '../../src/core/detect/seed-list.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { backscatter, darknetAddress, miraiScanner, normalTraffic, plainScanner, sorted, T0 } from '../core/darknet/darknet-fixtures.js';
 
@@ -64,6 +65,27 @@ test('darknet on a packet capture: Mirai and plain scanners, backscatter victim,
   assert.equal(s.frames, 30 + 30 + 30 + 200 + 120);
   assert.equal(s.mirai, 1);
   assert.deepEqual(s.recorded, { created: 2, refreshed: 0, reopened: 0 });
+});
+
+test('darknet --seeds-out writes the domestic scanners as a seed list that detect --seeds reads', () => {
+  const rnd = prng(42);
+  const capture = join(dir, 'darknet-seeds.pcap');
+  writeFileSync(capture, pcapBuffer(sorted([...miraiScanner('126.33.1.2', 30, rnd), ...plainScanner('153.120.5.6', 30, rnd), ...plainScanner('8.8.4.4', 30, rnd), ...backscatter('93.184.216.34', '93.184.216.1', 200, rnd)])));
+  const out = join(dir, 'darknet-seeds.json');
+  const r = run(['darknet', capture, '--prefix', '198.18.0.0/15', '--seeds-out', out, '--data-dir', dataDir]);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(readFileSync(out, 'utf8')) as { ip: string; source: string; firstSeen: string; lastSeen: string }[];
+  // Domestic scanners only: not the foreign scanner, not the backscatter victim.
+  assert.deepEqual(doc.map((e) => e.ip).sort(), ['126.33.1.2', '153.120.5.6']);
+  for (const e of doc) {
+    assert.equal(e.source, 'darknet');
+    assert.ok(Date.parse(e.firstSeen) <= Date.parse(e.lastSeen));
+  }
+  assert.deepEqual(parseSeedList(readFileSync(out, 'utf8'), 'x').map((e) => e.source), ['darknet', 'darknet']);
+  assert.equal(summaryOf(r.stderr).seedsWritten, 2);
+  const bad = run(['darknet', capture, '--prefix', '198.18.0.0/15', '--seeds-out', join(dir, 'no-such-dir', 'x.json'), '--data-dir', dataDir]);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /SAKI_ERR_CLI_USAGE: .*--seeds-out .* cannot be written/);
 });
 
 test('darknet on a flow-export capture: records addressed to the darknet are detected (no Mirai fingerprint from flows)', () => {

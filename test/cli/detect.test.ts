@@ -113,6 +113,43 @@ test('detect: C&C and bots from an IPFIX capture, ranked JSON lines, summary on 
   }
 });
 
+test('detect --asset: a UDP reflection flood toward a critical-asset prefix is a ddos-victim line; other servers of the prefix are not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-detect-'));
+  try {
+    const rnd = prng(7);
+    const victim = '1.0.17.10';
+    const other = '1.0.17.20';
+    const flows = traffic();
+    const f = (src: string, dst: string, srcPort: number, dstPort: number, proto: number, start: number, packets: number, size: number) => {
+      const r = emptyFlowRecord('ipfix', '127.0.0.1', 1);
+      Object.assign(r, { src, dst, srcPort, dstPort, proto, start: Math.round(start), end: Math.round(start) + 5_000, octets: packets * size, packets, sampledOctets: packets * size, sampledPackets: packets, tcpFlags: proto === 6 ? 0x1b : 0 });
+      flows.push(r);
+    };
+    // Both servers serve clients all along; from minute 20 to 25, 80 reflectors flood the victim (NTP, ~8000 packets/s).
+    for (const srv of [victim, other]) for (let t = T0; t < T0 + 30 * 60_000; t += 15_000) f(`93.184.${Math.floor(rnd() * 200)}.${1 + Math.floor(rnd() * 250)}`, srv, 40000, 443, 6, t, 20, 800);
+    for (let t = T0 + 20 * 60_000; t < T0 + 25 * 60_000; t += 10_000) for (let k = 0; k < 80; k++) f(`45.${k}.1.1`, victim, 123, 50000, 17, t + rnd() * 5_000, 1000, 468);
+    flows.sort((a, b) => a.start - b.start);
+    const capture = writeCapture(dir, flows);
+    const r = run(['detect', capture, '--asset', '1.0.17.0/24', '--data-dir', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line & { facts: Record<string, unknown> });
+    const victims = lines.filter((l) => l.kind === 'ddos-victim');
+    assert.deepEqual(victims.map((l) => l.ip), [victim]);
+    assert.deepEqual(victims[0].detectors, ['ddos-volume']);
+    assert.equal(victims[0].facts.shape, 'udp-reflection');
+    const detected = Date.parse(victims[0].detectedAt);
+    assert.ok(detected >= T0 + 20 * 60_000 && detected <= T0 + 21 * 60_000, victims[0].detectedAt);
+    const summary = JSON.parse(/detect summary (.*)/.exec(r.stderr)![1]) as Record<string, unknown>;
+    assert.equal(summary.assets, 1);
+    assert.equal(summary.ddosVictims, 1);
+    // Without --asset the detector does not run.
+    const none = run(['detect', capture, '--data-dir', dir]);
+    assert.equal(none.stdout.split('\n').filter((l) => l.includes('ddos-victim')).length, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('detect: bad input is refused with a coded error and no output', () => {
   const dir = mkdtempSync(join(tmpdir(), 'saki-detect-'));
   try {
@@ -134,6 +171,10 @@ test('detect: bad input is refused with a coded error and no output', () => {
     assert.equal(method.status, 2);
     assert.match(method.stderr, /SAKI_ERR_CLI_USAGE/);
     assert.equal(run(['detect', '--data-dir', dir]).status, 2);
+    const asset = run(['detect', capture, '--asset', '1.0.16.1/16', '--data-dir', dir]);
+    assert.equal(asset.status, 1);
+    assert.match(asset.stderr, /SAKI_ERR_DDOS_CONFIG/);
+    assert.equal(asset.stdout, '');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

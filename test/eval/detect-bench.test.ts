@@ -32,8 +32,17 @@ test('bench:detect scores both methods and prints the c2 F1 ratio last', { timeo
     assert.equal(lines.at(-1), `f1-ratio=${(sak / rita).toFixed(2)} (c2 F1: sakimori=${sak.toFixed(3)} rita=${rita.toFixed(3)})`);
     assert.ok(r.stdout.includes(`| **c2** | ${n + 1} | ${n}/${n} |`), r.stdout);
     assert.ok(r.stdout.includes('| c2 · fan-in |'));
-    const unseeded = labels.c2.filter((c) => !c.seeded).length;
-    assert.ok(r.stdout.includes(`C&C discovery (not in the seed list): found ${unseeded}/${unseeded}, precision ${(unseeded / (unseeded + 1)).toFixed(3)}`), r.stdout);
+    // Seed lists name bots, never C&C: every C&C counts for discovery.
+    assert.ok(r.stdout.includes(`C&C discovery (C&C in no input list): found ${n}/${n}, precision ${(n / (n + 1)).toFixed(3)}`), r.stdout);
+    // The merged seed list: seeds.json (known bots) plus the darknet's domestic scanners.
+    const merged = JSON.parse(readFileSync(join(dir, 'seeds-merged.json'), 'utf8')) as { ip: string; source: string }[];
+    const notice = labels.bots.filter((b) => b.seeded).map((b) => b.ip);
+    const darknet = labels.scanners.filter((s) => s.domestic).map((s) => s.ip);
+    assert.ok(notice.length > 0 && darknet.length > 0);
+    assert.deepEqual(merged.filter((e) => e.source === 'notice').map((e) => e.ip).sort(), [...notice].sort());
+    assert.deepEqual(merged.filter((e) => e.source === 'darknet').map((e) => e.ip).sort(), [...darknet].sort());
+    assert.equal(merged.filter((e) => labels.c2.some((c) => c.ip === e.ip)).length, 0, 'no C&C in the seed lists');
+    assert.match(r.stdout, new RegExp(`Seeds given to detect: ${new Set([...notice, ...darknet]).size} addresses \\(notice ${notice.length}, darknet ${darknet.length}\\), of which \\d+ are bots \\(of ${labels.bots.length}\\) and 0 are C&C\\.`));
     assert.ok(/\| \*\*scanner\*\* \| \d+ \| (\d+)\/\1 \| 1\.000 \| 1\.000 \| 1\.000 \| 0\.0 % \| — \| 60 s \/ 60 s/.test(r.stdout), r.stdout);
     assert.ok(/\| detect --method sakimori \| 0 \| [\d.]+ s \| [\d,]+ flows\/s \| \d+ MiB \| \d+ \| 1 \|/.test(r.stdout), r.stdout);
     assert.ok(r.stdout.includes(`ntp 1/${labels.benignPeriodic.filter((x) => x.service === 'ntp').length} |`), 'the NTP trap is reported');

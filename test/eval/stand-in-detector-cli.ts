@@ -5,7 +5,7 @@
  * selection of them, plus deliberate false positives. STANDIN_MISSING=detect,darknet makes it
  * answer like main.ts does for an unknown command.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GenerationLabels } from '../../src/eval/labels.js';
 
@@ -24,6 +24,9 @@ const method = rest[rest.indexOf('--method') + 1];
 const line = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 process.stdout.write('not json: progress\n');
 if (name === 'darknet') {
+  const out = rest.indexOf('--seeds-out');
+  // Seeds out: the domestic scanners (as the real darknet command writes them).
+  if (out >= 0) writeFileSync(rest[out + 1], JSON.stringify(labels.scanners.filter((s) => s.domestic).map((s) => ({ ip: s.ip, source: 'darknet', firstSeen: new Date(s.from).toISOString(), lastSeen: new Date(s.to).toISOString() }))));
   for (const s of labels.scanners) line({ kind: 'scanner', ip: s.ip, port: 0, proto: 0, score: 1, detectors: ['darknet-scan'], family: s.family === 'mirai' ? 'mirai' : undefined, peers: 1, flows: s.probes, detectedAt: s.from + 60_000 });
 } else if (method === 'sakimori') {
   // Every C&C, detected 5 minutes in, and one NTP server flagged.

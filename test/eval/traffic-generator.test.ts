@@ -168,6 +168,15 @@ test('labels agree with the traffic: C&C lifetimes, bots, scanners, Mirai finger
     assert.ok(flows.length >= 10, `victim ${v.ip} has ${flows.length} flows`);
     if (v.kind === 'backscatter') for (const f of flows) assert.ok(inDarknet(f.dst) && (f.tcpFlags === 0x12 || f.tcpFlags === 0x04));
   }
+  // Critical assets: operator /24s holding each domestic victim and normal servers, never a victim alone.
+  const domesticVictims = L.ddosVictims.filter((v) => v.kind !== 'backscatter');
+  assert.equal(L.criticalAssets.length, domesticVictims.length);
+  for (const v of domesticVictims) {
+    const asset = L.criticalAssets.find((c) => prefixMatcher(c)(v.ip));
+    assert.ok(asset && asset.endsWith('/24'), `victim ${v.ip} in no asset prefix`);
+    assert.ok(L.benignServers.filter((b) => prefixMatcher(asset)(b)).length >= 2, `asset ${asset} holds no normal server`);
+    assert.ok(decoded.some((r) => r.dst === v.ip && r.start < v.from), `victim ${v.ip} has no traffic before the attack`);
+  }
   for (const b of L.benignPeriodic) {
     const clients = new Set(decoded.filter((r) => r.dst === b.ip && r.dstPort === b.port).map((r) => r.src));
     assert.equal(clients.size, b.hosts, `${b.service} ${b.ip}`);
@@ -200,4 +209,20 @@ test('the project classifier places every generated address in its intended coun
   } finally {
     rmSync(geoDir, { recursive: true, force: true });
   }
+});
+
+test('seeds.json lists known bots (a configurable share), never a C&C server', () => {
+  const { geo, cloudAs } = installedAddressData();
+  const s = generateScenario({ seed: 5, scale: SCALES.small, startMs: START, geo, cloudAs });
+  const bots = new Set(s.labels.bots.map((b) => b.ip));
+  assert.equal(s.seeds.length, Math.round(0.3 * s.labels.bots.length));
+  for (const e of s.seeds) {
+    assert.ok(bots.has(e.ip), `${e.ip} is not a bot`);
+    assert.equal(e.source, 'notice');
+  }
+  assert.deepEqual(s.seeds.map((e) => e.ip).sort(), s.labels.bots.filter((b) => b.seeded).map((b) => b.ip).sort());
+  const none = generateScenario({ seed: 5, scale: SCALES.small, startMs: START, geo, cloudAs, seededBotShare: 0 });
+  assert.equal(none.seeds.length, 0);
+  // The share changes the seed list only, not the traffic.
+  assert.equal(none.sessions.length, s.sessions.length);
 });

@@ -9,6 +9,7 @@ import { BeaconPairs, type BeaconPair } from './beacon-pairs.js';
 import type { BeaconScorer } from './beacon-scorer.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
 import { SakimoriBeaconScorer } from './sakimori-beacon-scorer.js';
+import type { ServicePrevalence } from './service-prevalence.js';
 
 export interface BeaconDetectorOptions {
   scorer: BeaconScorer;
@@ -20,6 +21,15 @@ export interface BeaconDetectorOptions {
   continuationGapMs: number;
   /** A detection expires this long after its last flow unless refreshed. */
   ttlMs: number;
+  /**
+   * Cross-host evidence (0: off, the RITA baseline's way). When > 0, pairs scoring at least this
+   * (below the scorer's minScore) still support their endpoint when their interval agrees with the
+   * endpoint's best pair (within ±`intervalAgreement`): several bots beaconing alike to one rare
+   * endpoint are strong evidence even while each has few connections. The endpoint score is then
+   * 1 − (1 − best) · Π(1 − s/2) over the other agreeing pairs, and it is reported from minScore.
+   */
+  supportScore: number;
+  intervalAgreement: number;
 }
 
 export const BEACON_DEFAULTS: Omit<BeaconDetectorOptions, 'scorer'> = Object.freeze({
@@ -28,6 +38,8 @@ export const BEACON_DEFAULTS: Omit<BeaconDetectorOptions, 'scorer'> = Object.fre
   windowMs: 6 * 3_600_000,
   continuationGapMs: 2_000,
   ttlMs: 3_600_000,
+  supportScore: 0,
+  intervalAgreement: 0.25,
 });
 
 interface EndpointBeacons {
@@ -63,6 +75,14 @@ export class BeaconDetector implements Detector {
       continuationGapMs: this.#o.continuationGapMs,
       onEvict: (p) => this.#dropHost(p),
     });
+    const pairs = this.#pairs;
+    this.prevalence = {
+      serviceHosts: (ip, port, proto) => pairs.serviceHosts(ip, port, proto),
+      endpointHosts: (ip, port, proto) => pairs.endpointHosts(`${ip}|${port}|${proto}`),
+      get activeHosts() {
+        return pairs.activeHosts;
+      },
+    };
     this.#times = new Float64Array(this.#o.capacity);
     this.#sizes = new Float64Array(this.#o.capacity);
     this.#scratch = new Float64Array(this.#o.capacity);
@@ -71,6 +91,13 @@ export class BeaconDetector implements Detector {
   get evicted(): number {
     return this.#pairs.evicted;
   }
+
+  /**
+   * The pair table's host counts per service and endpoint, for the other C&C detectors (fan-in,
+   * seed-peer): one prevalence counter, not one per detector. Live: it reflects every flow this
+   * detector has observed.
+   */
+  readonly prevalence: ServicePrevalence;
 
   observe(flow: DetectionFlow): void {
     if (Number.isNaN(this.#firstTime)) this.#firstTime = flow.record.start;
@@ -110,7 +137,7 @@ export class BeaconDetector implements Detector {
       if (verdict === undefined) continue;
       p.score = verdict.score;
       p.intervalS = verdict.intervalS;
-      if (p.score >= this.scorer.minScore) this.#addHost(p);
+      if (p.score >= this.#hostThreshold()) this.#addHost(p);
       else this.#dropHost(p);
     }
     this.#queue.length = 0;
@@ -118,9 +145,15 @@ export class BeaconDetector implements Detector {
     for (const e of this.#endpoints.values()) {
       if (!e.changed) continue;
       e.changed = false;
-      out.push(this.#detection(e));
+      const d = this.#detection(e);
+      if (d !== undefined) out.push(d);
     }
     return out;
+  }
+
+  #hostThreshold(): number {
+    const support = this.#o.supportScore;
+    return support > 0 && support < this.scorer.minScore ? support : this.scorer.minScore;
   }
 
   /** Current beacon score of the pair a flow belongs to (0 when unknown or not scored). */
@@ -151,25 +184,36 @@ export class BeaconDetector implements Detector {
     if (e.hosts.size === 0) this.#endpoints.delete(p.endpointKey);
   }
 
-  #detection(e: EndpointBeacons): Detection {
-    let best = 0;
+  #detection(e: EndpointBeacons): Detection | undefined {
+    let bestPair: BeaconPair | undefined;
+    for (const p of e.hosts.values()) if (bestPair === undefined || p.score > bestPair.score) bestPair = p;
+    if (bestPair === undefined) return undefined;
+    const best = bestPair.score;
+    const intervalS = bestPair.intervalS;
+    const crossHost = this.#hostThreshold() < this.scorer.minScore;
     let flows = 0;
     let firstSeen = Number.POSITIVE_INFINITY;
     let lastSeen = 0;
-    let intervalS = 0;
+    let miss = 1 - best;
+    let counted = 0;
     const bots: string[] = [];
     for (const p of e.hosts.values()) {
-      if (p.score > best) {
-        best = p.score;
-        intervalS = p.intervalS;
+      if (crossHost) {
+        // Support needs an agreeing interval (one botnet, one sleep setting); strong pairs always count.
+        const agrees = Math.abs(p.intervalS - intervalS) <= this.#o.intervalAgreement * intervalS;
+        if (p.score < this.scorer.minScore && !agrees) continue;
+        if (p !== bestPair) miss *= 1 - p.score / 2;
       }
+      counted++;
       flows += p.flows;
       if (p.firstSeen < firstSeen) firstSeen = p.firstSeen;
       if (p.lastSeen > lastSeen) lastSeen = p.lastSeen;
       if (bots.length < MAX_LISTED_BOTS) bots.push(p.host);
     }
-    // Several hosts beaconing alike to one endpoint add confidence (each further host closes 10 % of the gap).
-    const score = 1 - (1 - best) * 0.9 ** (e.hosts.size - 1);
+    // Several hosts beaconing alike to one endpoint add confidence: without cross-host evidence
+    // each further beaconing host closes 10 % of the gap; with it, each agreeing host half its score.
+    const score = crossHost ? 1 - miss : 1 - (1 - best) * 0.9 ** (e.hosts.size - 1);
+    if (score < this.scorer.minScore) return undefined;
     return {
       kind: 'c2',
       ip: e.ip,
@@ -184,9 +228,9 @@ export class BeaconDetector implements Detector {
       expiresAt: lastSeen + this.#o.ttlMs,
       evidence: {
         flows,
-        peers: e.hosts.size,
+        peers: counted,
         scores: { beacon: best },
-        facts: { method: this.scorer.method, intervalS: Math.round(intervalS * 10) / 10, beaconingHosts: e.hosts.size },
+        facts: { method: this.scorer.method, intervalS: Math.round(intervalS * 10) / 10, beaconingHosts: counted },
       },
       bots,
     };

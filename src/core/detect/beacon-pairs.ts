@@ -107,6 +107,11 @@ export class BeaconPairs {
     return this.#endpointHosts.get(endpointKey) ?? 0;
   }
 
+  /** Distinct internal hosts with a live pair to the service (IPv4 /24, port, proto) of ip:port/proto. */
+  serviceHosts(ip: string, port: number, proto: number): number {
+    return this.#services.get(serviceKey(ip, port, proto))?.hosts ?? 0;
+  }
+
   get(key: string): BeaconPair | undefined {
     return this.#pairs.get(key);
   }

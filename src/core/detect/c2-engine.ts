@@ -25,15 +25,19 @@ export interface C2EngineOptions {
 
 /** RITA's analysis keeps every connection of the day; the baseline keeps more samples than ours. */
 const RITA_SAMPLE_CAPACITY = 256;
+/** Sakimori's beacon takes cross-host evidence (beacon-detector.ts supportScore); the RITA baseline scores pairs alone. */
+const SAKIMORI_SUPPORT_SCORE = 0.3;
 
 export function createC2Engine(options: C2EngineOptions): DetectionEngine {
   const detectors: Detector[] = [];
   if (options.method === 'rita') {
     detectors.push(new BeaconDetector({ capacity: RITA_SAMPLE_CAPACITY, windowMs: 24 * 3_600_000, ...options.beacon, scorer: new RitaBeaconScorer(options.ritaBeacon) }));
   } else {
-    detectors.push(new BeaconDetector({ ...options.beacon, scorer: new SakimoriBeaconScorer(options.sakimoriBeacon) }));
-    detectors.push(new SeedPeerDetector(options.seedPeer));
-    detectors.push(new FanInDetector(options.fanIn));
+    // One prevalence counter for all three: the beacon detector's pair table (observed first).
+    const beacon = new BeaconDetector({ supportScore: SAKIMORI_SUPPORT_SCORE, ...options.beacon, scorer: new SakimoriBeaconScorer(options.sakimoriBeacon) });
+    detectors.push(beacon);
+    detectors.push(new SeedPeerDetector(options.seedPeer, beacon.prevalence));
+    detectors.push(new FanInDetector(options.fanIn, beacon.prevalence));
   }
   return new DetectionEngine(detectors, options.engine);
 }

@@ -7,7 +7,9 @@
  * Combined score (docs/reference/detection.md): noisy-OR of the detectors' scores,
  * 1 − Π(1 − s_d), so independent methods agreeing raise confidence and one detector alone gives
  * its own score. A bot's score is its strongest C&C's score × 0.9 (an infected host is inferred,
- * not observed).
+ * not observed). Only strong candidates (combined score ≥ `botMinScore`, 0.6) make bots: a weak
+ * candidate is worth ranking for an analyst, but marking every host that talks to it as infected
+ * multiplies one false C&C into hundreds of false bots.
  */
 import { suspectedFamily } from './c2-family.js';
 import { detectionKey, MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector, type DetectorName } from './detection.js';
@@ -18,9 +20,11 @@ export interface DetectionEngineOptions {
   /** Bound on C&C candidates and on bots; beyond it the lowest-scoring entry is dropped. */
   maxCandidates: number;
   maxBots: number;
+  /** A C&C candidate marks the hosts talking to it as bots only from this combined score on. */
+  botMinScore: number;
 }
 
-export const ENGINE_DEFAULTS: DetectionEngineOptions = Object.freeze({ ttlMs: 3_600_000, maxCandidates: 100_000, maxBots: 1_000_000 });
+export const ENGINE_DEFAULTS: DetectionEngineOptions = Object.freeze({ ttlMs: 3_600_000, maxCandidates: 100_000, maxBots: 1_000_000, botMinScore: 0.6 });
 
 const BOT_FACTOR = 0.9;
 
@@ -65,10 +69,10 @@ export class DetectionEngine {
     // export of the other direction) from it.
     const toC2 = this.#candidates.get(`c2|${r.dst}|${r.dstPort}|${r.proto}`);
     if (toC2 !== undefined) {
-      if (flow.srcDomestic) this.#botFlow(r.src, flow.srcCountry, flow.srcAs, toC2, r.start, r.end);
+      if (flow.srcDomestic && toC2.detection.score >= this.#o.botMinScore) this.#botFlow(r.src, flow.srcCountry, flow.srcAs, toC2, r.start, r.end);
     } else if (flow.dstDomestic) {
       const fromC2 = this.#candidates.get(`c2|${r.src}|${r.srcPort}|${r.proto}`);
-      if (fromC2 !== undefined) this.#botFlow(r.dst, flow.dstCountry, flow.dstAs, fromC2, r.start, r.end);
+      if (fromC2 !== undefined && fromC2.detection.score >= this.#o.botMinScore) this.#botFlow(r.dst, flow.dstCountry, flow.dstAs, fromC2, r.start, r.end);
     }
   }
 
@@ -90,7 +94,7 @@ export class DetectionEngine {
     }
     for (const [key, c] of changed) {
       c.detection = this.#merge(c);
-      for (const b of c.detection.bots ?? []) this.#botListed(b, key, c);
+      if (c.detection.score >= this.#o.botMinScore) for (const b of c.detection.bots ?? []) this.#botListed(b, key, c);
     }
     this.#expire(now);
     const out: Detection[] = [];
@@ -98,7 +102,8 @@ export class DetectionEngine {
     for (const b of this.#changedBots) {
       if (this.#bots.get(b.ip) !== b) continue;
       b.detection = this.#botDetection(b);
-      out.push(b.detection);
+      // A bot whose C&Cs have all fallen below botMinScore is not reported again until one is strong.
+      if (b.detection.score > 0) out.push(b.detection);
     }
     this.#changedBots.clear();
     return out;
@@ -110,7 +115,7 @@ export class DetectionEngine {
     for (const c of this.#candidates.values()) out.push(c.detection);
     for (const b of this.#bots.values()) {
       b.detection = this.#botDetection(b);
-      out.push(b.detection);
+      if (b.detection.score > 0) out.push(b.detection);
     }
     return out.sort((a, b) => b.score - a.score || a.kind.localeCompare(b.kind) || a.ip.localeCompare(b.ip) || a.port - b.port);
   }
@@ -238,7 +243,7 @@ export class DetectionEngine {
     const detectors = new Set<DetectorName>();
     for (const key of b.c2) {
       const c = this.#candidates.get(key);
-      if (c === undefined) continue;
+      if (c === undefined || c.detection.score < this.#o.botMinScore) continue;
       best = Math.max(best, c.detection.score);
       for (const d of c.detection.detectors) detectors.add(d);
     }

@@ -3,12 +3,23 @@
  * endpoint ip:port/proto that only a small share of the active domestic hosts talk to, with flows
  * of near-identical shape (bytes and packets per flow): the picture of a botnet subset checking in
  * with its C&C. Popular services fail the share test, ordinary rare services the shape test.
+ * Shares are judged twice: within the fan-in window (hosts on the endpoint / active hosts), and,
+ * when a ServicePrevalence is given (c2-engine passes the beacon detector's pair table), over the
+ * beacon window per service (IPv4 /24, port, proto): NTP, update and telemetry endpoints are
+ * contacted by 10 % or more of the internal hosts over hours, even when a 10-minute window sees
+ * only a few of them; a botnet's C&C by a small subset. The lower of the two rarities counts.
+ * Hosts count only when they recur: a host checking in twice or more within the window (flows at
+ * least `repeatGapMs` apart). Bots check in every few minutes; a long-period service (hourly
+ * update checks) brings a stream of hosts that each appear once, and while its prevalence over
+ * the beacon window is still building up (the first hours) it would otherwise look like a rare
+ * endpoint with many same-shape hosts.
  * State: one entry per foreign endpoint (one host inline, a host map only from the second host
  * on), bounded by `maxEndpoints`; active hosts bounded by `maxHosts` (oldest appended evicted first).
  */
 import { clamp01 } from './robust-stats.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
 import { servicePrior } from './service-priors.js';
+import { prevalenceShare, type ServicePrevalence } from './service-prevalence.js';
 
 export interface FanInOptions {
   windowMs: number;
@@ -28,6 +39,15 @@ export interface FanInOptions {
   /** Standard deviation of ln(bytes per flow) and ln(packets per flow) for "same shape", and for "unrelated". */
   shapeTight: number;
   shapeLoose: number;
+  /**
+   * Service prevalence (beacon window): share of active internal hosts up to which the service is
+   * rare, and from which it is shared (rarity 0); judged once the service has `prevalenceMinHosts`.
+   */
+  prevalenceRare: number;
+  prevalenceShared: number;
+  prevalenceMinHosts: number;
+  /** A host recurs when two of its flows to the endpoint start this far apart within the window; only recurring hosts count (0: every host counts). */
+  repeatGapMs: number;
   minScore: number;
 }
 
@@ -44,6 +64,10 @@ export const FAN_IN_DEFAULTS: FanInOptions = Object.freeze({
   minPopulation: 50,
   shapeTight: 0.25,
   shapeLoose: 1.0,
+  prevalenceRare: 0.02,
+  prevalenceShared: 0.1,
+  prevalenceMinHosts: 8,
+  repeatGapMs: 10_000,
   minScore: 0.5,
 });
 
@@ -58,6 +82,8 @@ interface FanInEndpoint {
   firstHostSeen: number;
   /** Host → last flow time; created at the second distinct host. */
   hosts: Map<string, number> | undefined;
+  /** Hosts seen twice or more (repeatGapMs apart) and still in the window; created at the first repeat. */
+  recurring: Set<string> | undefined;
   flows: number;
   n: number;
   bytesMean: number;
@@ -90,8 +116,12 @@ export class FanInDetector implements Detector {
   #changed: FanInEndpoint[] = [];
   evicted = 0;
 
-  constructor(options: Partial<FanInOptions> = {}) {
+  readonly #prevalence: ServicePrevalence | undefined;
+
+  /** `prevalence`: the shared per-service host counter (BeaconDetector.prevalence); without it only the window share is judged. */
+  constructor(options: Partial<FanInOptions> = {}, prevalence?: ServicePrevalence) {
     this.#o = { ...FAN_IN_DEFAULTS, ...options };
+    this.#prevalence = prevalence;
   }
 
   get activeHosts(): number {
@@ -124,14 +154,19 @@ export class FanInDetector implements Detector {
           this.evicted++;
         }
       }
-      e = { key, ip: r.dst, port: r.dstPort, proto: r.proto, country: flow.dstCountry, as: flow.dstAs, firstHost: r.src, firstHostSeen: t, hosts: undefined, flows: 0, n: 0, bytesMean: 0, bytesM2: 0, pktsMean: 0, pktsM2: 0, firstSeen: r.start, lastSeen: t, orderTime: t, changed: false };
+      e = { key, ip: r.dst, port: r.dstPort, proto: r.proto, country: flow.dstCountry, as: flow.dstAs, firstHost: r.src, firstHostSeen: t, hosts: undefined, recurring: undefined, flows: 0, n: 0, bytesMean: 0, bytesM2: 0, pktsMean: 0, pktsM2: 0, firstSeen: r.start, lastSeen: t, orderTime: t, changed: false };
       this.#endpoints.set(key, e);
     }
-    if (r.src === e.firstHost) e.firstHostSeen = t;
-    else {
+    const gap = this.#o.repeatGapMs;
+    if (r.src === e.firstHost && e.hosts === undefined) {
+      if (gap > 0 && t - e.firstHostSeen >= gap) this.#recur(e, r.src);
+      e.firstHostSeen = t;
+    } else {
       if (e.hosts === undefined) e.hosts = new Map([[e.firstHost, e.firstHostSeen]]);
-      if (e.hosts.has(r.src) || e.hosts.size < this.#o.maxHostsPerEndpoint) {
-        if (!e.hosts.has(r.src)) this.#markChanged(e);
+      const last = e.hosts.get(r.src);
+      if (last !== undefined || e.hosts.size < this.#o.maxHostsPerEndpoint) {
+        if (last === undefined) this.#markChanged(e);
+        else if (gap > 0 && t - last >= gap && !(e.recurring?.has(r.src) ?? false)) this.#recur(e, r.src);
         e.hosts.set(r.src, t);
       }
     }
@@ -148,6 +183,12 @@ export class FanInDetector implements Detector {
     if (r.start < e.firstSeen) e.firstSeen = r.start;
     if (t > e.lastSeen) e.lastSeen = t;
     if (e.hosts !== undefined && e.hosts.size >= this.#o.minHosts) this.#markChanged(e);
+  }
+
+  #recur(e: FanInEndpoint, host: string): void {
+    e.recurring ??= new Set();
+    e.recurring.add(host);
+    this.#markChanged(e);
   }
 
   #markChanged(e: FanInEndpoint): void {
@@ -180,7 +221,11 @@ export class FanInDetector implements Detector {
     for (const e of changed) {
       e.changed = false;
       if (e.hosts === undefined || this.#endpoints.get(e.key) !== e) continue;
-      for (const [h, t] of e.hosts) if (t < cutoff) e.hosts.delete(h);
+      for (const [h, t] of e.hosts) {
+        if (t >= cutoff) continue;
+        e.hosts.delete(h);
+        e.recurring?.delete(h);
+      }
       const d = this.#detection(e);
       if (d !== undefined) out.push(d);
     }
@@ -199,15 +244,15 @@ export class FanInDetector implements Detector {
     for (const e of this.#endpoints.values()) {
       if (e.hosts !== undefined) {
         maps++;
-        hosts += e.hosts.size;
+        hosts += e.hosts.size + (e.recurring?.size ?? 0);
       }
     }
     return { entries: this.#endpoints.size + this.#active.size, approxBytes: this.#endpoints.size * 330 + maps * 120 + hosts * 50 + this.#active.size * 90 };
   }
 
-  #score(e: FanInEndpoint): { score: number; hostScore: number; shape: number; rarity: number; share: number } {
-    const h = e.hosts?.size ?? 1;
+  #score(e: FanInEndpoint): { score: number; hostScore: number; shape: number; rarity: number; share: number; serviceShare: number } {
     const o = this.#o;
+    const h = o.repeatGapMs > 0 ? (e.recurring?.size ?? 0) : (e.hosts?.size ?? 1);
     const hostScore = h < o.minHosts ? 0 : clamp01((h - o.minHosts + 1) / (o.fullHosts - o.minHosts + 1));
     const sdBytes = e.n > 1 ? Math.sqrt(e.bytesM2 / (e.n - 1)) : 0;
     const sdPkts = e.n > 1 ? Math.sqrt(e.pktsM2 / (e.n - 1)) : 0;
@@ -216,9 +261,15 @@ export class FanInDetector implements Detector {
     const active = this.#active.size;
     // Until the population is known (start-up, small networks), shares are taken of minPopulation.
     const share = h / Math.max(active, o.minPopulation);
-    const rarity = clamp01((o.sharedShare - share) / (o.sharedShare - o.rareShare));
+    let rarity = clamp01((o.sharedShare - share) / (o.sharedShare - o.rareShare));
+    let serviceShare = 0;
+    if (this.#prevalence !== undefined) {
+      const p = prevalenceShare(this.#prevalence, e.ip, e.port, e.proto);
+      serviceShare = p.share;
+      if (p.hosts >= o.prevalenceMinHosts) rarity = Math.min(rarity, clamp01((o.prevalenceShared - p.share) / (o.prevalenceShared - o.prevalenceRare)));
+    }
     const score = hostScore * shape * rarity * servicePrior(e.proto, e.port);
-    return { score: Math.round(score * 1000) / 1000, hostScore, shape, rarity, share };
+    return { score: Math.round(score * 1000) / 1000, hostScore, shape, rarity, share, serviceShare };
   }
 
   #detection(e: FanInEndpoint): Detection | undefined {
@@ -245,7 +296,7 @@ export class FanInDetector implements Detector {
         flows: e.flows,
         peers: e.hosts.size,
         scores: { 'fan-in': s.score },
-        facts: { share: Math.round(s.share * 10000) / 10000, shape: Math.round(s.shape * 1000) / 1000, activeHosts: this.#active.size },
+        facts: { recurringHosts: e.recurring?.size ?? 0, share: Math.round(s.share * 10000) / 10000, serviceShare: Math.round(s.serviceShare * 10000) / 10000, shape: Math.round(s.shape * 1000) / 1000, activeHosts: this.#active.size },
       },
       bots,
     };

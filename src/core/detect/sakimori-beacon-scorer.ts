@@ -10,10 +10,12 @@
  *    out of the regularity test instead of counting as irregular; intervals under half a period,
  *    which a beacon does not make and memoryless traffic makes often, count against it.
  *  - No hour-scale histogram/duration terms: a candidate must appear within a minute of its flows,
- *    so evidence is the count of regular intervals (full confidence at `fullConfidenceIntervals`).
+ *    so evidence is the count of regular intervals (full confidence at `fullConfidenceIntervals`,
+ *    or already at `fastConfidenceIntervals` when the intervals are clearly regular).
  *  - Prevalence: a service (IPv4 /24, port, proto) contacted by a large share of the active
  *    internal hosts is a shared service (NTP pool, update server, telemetry behind many addresses),
- *    not a botnet subset: its score is scaled down.
+ *    not a botnet subset: its score is scaled down (full at ≤ 2 % of the active hosts, floor from
+ *    10 %; the same bounds as fan-in's, over the same counter).
  *  - Service-port priors (service-priors.ts): soft discounts for NTP/DNS/web.
  */
 import { clamp01, madOfSorted, medianOfSorted, quartilesOfSorted } from './robust-stats.js';
@@ -33,6 +35,14 @@ export interface SakimoriBeaconOptions {
   sizeInconsistent: number;
   /** Single-period (core) intervals for full confidence. */
   fullConfidenceIntervals: number;
+  /**
+   * Clearly regular timing with consistent sizes needs less evidence: at interval IQR/median ≤
+   * `tightSpread` and size spread ≤ sizeConsistent, full confidence comes at
+   * `fastConfidenceIntervals`; the intervals needed rise linearly to fullConfidenceIntervals as
+   * the interval spread goes to regularSpread or the size consistency to 0.
+   */
+  fastConfidenceIntervals: number;
+  tightSpread: number;
   /** Prevalence is only judged for endpoints with at least this many internal hosts. */
   prevalenceMinHosts: number;
   /** Share of active internal hosts up to which an endpoint is "rare", and from which it is a shared service. */
@@ -51,9 +61,11 @@ export const SAKIMORI_BEACON_DEFAULTS: SakimoriBeaconOptions = Object.freeze({
   sizeConsistent: 0.1,
   sizeInconsistent: 0.6,
   fullConfidenceIntervals: 16,
+  fastConfidenceIntervals: 6,
+  tightSpread: 0.35,
   prevalenceMinHosts: 8,
-  prevalenceRare: 0.1,
-  prevalenceShared: 0.4,
+  prevalenceRare: 0.02,
+  prevalenceShared: 0.1,
   prevalenceFloor: 0.15,
   minScore: 0.6,
 });
@@ -111,7 +123,10 @@ export class SakimoriBeaconScorer implements BeaconScorer {
     const sizeSpread = sizeMedian > 0 ? sizeMad / sizeMedian : sizeMad === 0 ? 0 : Number.POSITIVE_INFINITY;
     const ds = ramp(sizeSpread, o.sizeConsistent, o.sizeInconsistent);
 
-    const confidence = clamp01((core - 2) / (o.fullConfidenceIntervals - 2));
+    // The fast path needs both signs of a machine: tight timing and consistent sizes.
+    const needed = o.fullConfidenceIntervals - (o.fullConfidenceIntervals - o.fastConfidenceIntervals) * ramp(spread, o.tightSpread, o.regularSpread) * ds;
+    const confidence = clamp01((core - 2) / (needed - 2));
+
     let prevalence = 1;
     const hosts = Math.max(input.serviceHosts, input.endpointHosts);
     const share = input.activeHosts > 0 ? hosts / input.activeHosts : 0;

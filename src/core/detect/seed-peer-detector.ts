@@ -8,9 +8,25 @@
  * port is below the seed's port (a reply from a service port, as seen with one-way export), so a
  * scanner probing the seed never becomes its "peer". Endpoints are tracked from the first seed
  * contact on; non-seed contacts before it are not seen. State is bounded (LRU).
+ *
+ * With a population source (ServicePrevalence; c2-engine passes the beacon detector's pair table,
+ * which counts every internal host of the endpoint over its window, also before the first seed
+ * contact), rarity is an enrichment test instead of the ratio rule: if seeds were spread over the
+ * internal hosts by chance, an endpoint with H internal hosts would have about H·p seeds among
+ * them (p = active seeds / active hosts). The binomial tail P(X ≥ seeds | H, p) says how
+ * surprising the seeds' concentration is; −log10 P from 2 (P = 1 %, nothing) to 5 (P = 10⁻⁵,
+ * full) is the rarity. A web server many seeds visit, like everyone else, has P near 1. Flow size
+ * Only seeds that came back count as concentrated (two flows or more: bots check in, visitors
+ * need not), and a saturated host count (maxHostsPerEndpoint) is judged as if every active host
+ * were on the endpoint. Flow size
+ * consistency then needs at least 3 seed flows (one flow is always "consistent") and weighs more
+ * (0.3 + 0.7 · consistency): bots check in alike, people browsing a site do not.
+ * TCP flows with SYN but no ACK are connection attempts (a seed that scans probes random
+ * addresses, and scanners of one botnet probe the same ones), not conversations: they are skipped.
  */
 import { clamp01 } from './robust-stats.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
+import type { ServicePrevalence } from './service-prevalence.js';
 
 export interface SeedPeerOptions {
   maxEndpoints: number;
@@ -27,6 +43,11 @@ export interface SeedPeerOptions {
   commonRatio: number;
   /** Hosts remembered per endpoint (seed and non-seed each); counts saturate there. */
   maxHostsPerEndpoint: number;
+  /** Enrichment test: −log10 of the binomial tail at which rarity starts, and at which it is full. */
+  enrichmentFrom: number;
+  enrichmentFull: number;
+  /** Seeds count as active (the enrichment base rate) for this long after their last flow. */
+  activeSeedMs: number;
   minScore: number;
 }
 
@@ -40,6 +61,9 @@ export const SEED_PEER_DEFAULTS: SeedPeerOptions = Object.freeze({
   rareRatio: 3,
   commonRatio: 30,
   maxHostsPerEndpoint: 256,
+  enrichmentFrom: 2,
+  enrichmentFull: 5,
+  activeSeedMs: 6 * 3_600_000,
   minScore: 0.3,
 });
 
@@ -50,7 +74,8 @@ interface SeedEndpoint {
   proto: number;
   country: string;
   as: number;
-  seedHosts: Set<string>;
+  /** Seed host → its flows to the endpoint. */
+  seedHosts: Map<string, number>;
   nonSeedHosts: Set<string>;
   /** Bit i: seed list i contributed. */
   sources: number;
@@ -73,10 +98,15 @@ export class SeedPeerDetector implements Detector {
   readonly #endpoints = new Map<string, SeedEndpoint>();
   /** Endpoints with new evidence since the last advance. */
   #changed: SeedEndpoint[] = [];
+  /** Seeds seen sending, in order of their last flow (re-appended per flow) → last flow time. */
+  readonly #activeSeeds = new Map<string, number>();
+  readonly #prevalence: ServicePrevalence | undefined;
   evicted = 0;
 
-  constructor(options: Partial<SeedPeerOptions> = {}) {
+  /** `prevalence`: the shared per-service host counter (BeaconDetector.prevalence) that enables the enrichment test. */
+  constructor(options: Partial<SeedPeerOptions> = {}, prevalence?: ServicePrevalence) {
     this.#o = { ...SEED_PEER_DEFAULTS, ...options };
+    this.#prevalence = prevalence;
   }
 
   /** Adds seed addresses (textual, as flow records spell them) from one list; returns how many were new. */
@@ -109,8 +139,13 @@ export class SeedPeerDetector implements Detector {
 
   observe(flow: DetectionFlow): void {
     const r = flow.record;
+    if (r.proto === 6 && (r.tcpFlags & 0x12) === 0x02) return;
     const srcSeed = this.#seeds.get(r.src);
     const dstSeed = this.#seeds.get(r.dst);
+    if (srcSeed !== undefined && this.#prevalence !== undefined && flow.srcDomestic) {
+      this.#activeSeeds.delete(r.src);
+      this.#activeSeeds.set(r.src, r.end > r.start ? r.end : r.start);
+    }
     if (srcSeed !== undefined && dstSeed === undefined) {
       this.#seedContact(r.dst, r.dstPort, r.proto, flow.dstCountry, flow.dstAs, r.src, srcSeed, r.octets, r.start, r.end);
     } else if (dstSeed !== undefined && srcSeed === undefined) {
@@ -135,10 +170,11 @@ export class SeedPeerDetector implements Detector {
           this.evicted++;
         }
       }
-      e = { key, ip, port, proto, country, as, seedHosts: new Set(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
+      e = { key, ip, port, proto, country, as, seedHosts: new Map(), nonSeedHosts: new Set(), sources: 0, flows: 0, sizeN: 0, sizeMean: 0, sizeM2: 0, firstSeen: start, lastSeen: end, changed: false };
     } else this.#endpoints.delete(key);
     this.#endpoints.set(key, e);
-    if (e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.add(seed);
+    const had = e.seedHosts.get(seed);
+    if (had !== undefined || e.seedHosts.size < this.#o.maxHostsPerEndpoint) e.seedHosts.set(seed, (had ?? 0) + 1);
     e.sources |= mask;
     e.flows++;
     const x = Math.log1p(octets);
@@ -163,6 +199,11 @@ export class SeedPeerDetector implements Detector {
       if (e.lastSeen >= cutoff) break;
       this.#endpoints.delete(e.key);
     }
+    const seedCutoff = now - this.#o.activeSeedMs;
+    for (const [ip, t] of this.#activeSeeds) {
+      if (t >= seedCutoff) break;
+      this.#activeSeeds.delete(ip);
+    }
     const out: Detection[] = [];
     const changed = this.#changed;
     this.#changed = [];
@@ -184,26 +225,45 @@ export class SeedPeerDetector implements Detector {
   stateSize(): { entries: number; approxBytes: number } {
     let hosts = 0;
     for (const e of this.#endpoints.values()) hosts += e.seedHosts.size + e.nonSeedHosts.size;
-    return { entries: this.#endpoints.size + this.#seeds.size, approxBytes: this.#endpoints.size * 420 + hosts * 64 + this.#seeds.size * 90 };
+    return { entries: this.#endpoints.size + this.#seeds.size, approxBytes: this.#endpoints.size * 420 + hosts * 64 + this.#seeds.size * 90 + this.#activeSeeds.size * 80 };
   }
 
-  #score(e: SeedEndpoint): { score: number; seedScore: number; rarity: number; consistency: number; lists: number } {
+  #score(e: SeedEndpoint): { score: number; seedScore: number; rarity: number; consistency: number; lists: number; enrichment?: number } {
     const seeds = e.seedHosts.size;
     const lists = popcount(e.sources);
     const seedScore = clamp01((seeds + 0.5 * (lists - 1)) / this.#o.seedsForFull);
-    const ratio = e.nonSeedHosts.size / Math.max(1, seeds);
-    // Log-scale fall from rareRatio to commonRatio, with a small floor.
-    const rarity = ratio <= this.#o.rareRatio ? 1 : Math.max(0.02, 1 - Math.log(ratio / this.#o.rareRatio) / Math.log(this.#o.commonRatio / this.#o.rareRatio));
     const sd = e.sizeN > 1 ? Math.sqrt(e.sizeM2 / (e.sizeN - 1)) : 0;
-    const consistency = clamp01((1.5 - sd) / (1.5 - 0.3));
-    const score = seeds < this.#o.minSeeds ? 0 : seedScore * rarity * (0.7 + 0.3 * consistency);
-    return { score: Math.round(score * 1000) / 1000, seedScore, rarity, consistency, lists };
+    let rarity: number;
+    let consistency = clamp01((1.5 - sd) / (1.5 - 0.3));
+    let enrichment: number | undefined;
+    const p = this.#prevalence;
+    if (p !== undefined && p.activeHosts > 0 && e.proto !== 0) {
+      // Hosts on the endpoint: the population counter's, or ours if it has not seen them (domestic endpoints, replies).
+      // A saturated count says only "many": judged as if every active host were on it.
+      const saturated = e.nonSeedHosts.size >= this.#o.maxHostsPerEndpoint || seeds >= this.#o.maxHostsPerEndpoint;
+      const hosts = Math.max(p.endpointHosts(e.ip, e.port, e.proto), seeds + e.nonSeedHosts.size, saturated ? p.activeHosts : 0);
+      const base = Math.min(0.5, Math.max(this.#activeSeeds.size, seeds) / Math.max(p.activeHosts, hosts));
+      // Seeds that came back (two flows or more): a check-in recurs, a visit need not.
+      let recurring = 0;
+      for (const n of e.seedHosts.values()) if (n >= 2) recurring++;
+      // At or below the expected count there is no concentration (P ≥ ½); skip the sum (up to H terms).
+      enrichment = recurring <= hosts * base ? 0 : -Math.log10(Math.max(1e-300, binomialTail(recurring, hosts, base)));
+      rarity = clamp01((enrichment - this.#o.enrichmentFrom) / (this.#o.enrichmentFull - this.#o.enrichmentFrom));
+      if (e.sizeN < 3) consistency = 0;
+    } else {
+      const ratio = e.nonSeedHosts.size / Math.max(1, seeds);
+      // Log-scale fall from rareRatio to commonRatio, with a small floor.
+      rarity = ratio <= this.#o.rareRatio ? 1 : Math.max(0.02, 1 - Math.log(ratio / this.#o.rareRatio) / Math.log(this.#o.commonRatio / this.#o.rareRatio));
+    }
+    const weight = enrichment !== undefined ? 0.3 + 0.7 * consistency : 0.7 + 0.3 * consistency;
+    const score = seeds < this.#o.minSeeds ? 0 : seedScore * rarity * weight;
+    return { score: Math.round(score * 1000) / 1000, seedScore, rarity, consistency, lists, ...(enrichment !== undefined ? { enrichment } : {}) };
   }
 
   #detection(e: SeedEndpoint): Detection | undefined {
     const s = this.#score(e);
     if (s.score < this.#o.minScore) return undefined;
-    const bots = [...e.seedHosts].slice(0, MAX_LISTED_BOTS);
+    const bots = [...e.seedHosts.keys()].slice(0, MAX_LISTED_BOTS);
     return {
       kind: 'c2',
       ip: e.ip,
@@ -221,11 +281,30 @@ export class SeedPeerDetector implements Detector {
         peers: e.seedHosts.size + e.nonSeedHosts.size,
         seedPeers: e.seedHosts.size,
         scores: { 'seed-peer': s.score },
-        facts: { seedLists: s.lists, nonSeedHosts: e.nonSeedHosts.size, rarity: Math.round(s.rarity * 1000) / 1000, sizeConsistency: Math.round(s.consistency * 1000) / 1000 },
+        facts: { seedLists: s.lists, nonSeedHosts: e.nonSeedHosts.size, rarity: Math.round(s.rarity * 1000) / 1000, sizeConsistency: Math.round(s.consistency * 1000) / 1000, ...(s.enrichment !== undefined ? { enrichment: Math.round(s.enrichment * 100) / 100 } : {}) },
       },
       bots,
     };
   }
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p), summed in log space from k up (terms fall fast once k > n·p). */
+export function binomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  // ln C(n, k) + k ln p + (n − k) ln(1 − p)
+  let lnC = 0;
+  for (let i = 1; i <= k; i++) lnC += Math.log((n - k + i) / i);
+  let lnTerm = lnC + k * Math.log(p) + (n - k) * Math.log1p(-p);
+  let sum = 0;
+  for (let j = k; j <= n; j++) {
+    const t = Math.exp(lnTerm);
+    sum += t;
+    if (t < sum * 1e-12) break;
+    lnTerm += Math.log((n - j) / (j + 1)) + Math.log(p) - Math.log1p(-p);
+  }
+  return Math.min(1, sum);
 }
 
 function popcount(x: number): number {

@@ -137,3 +137,20 @@ test('beacon: an update service answering from many addresses of one /24 is stil
   assert.ok(first.has(`c2|${C2}|443|6`));
   assert.deepEqual([...first.keys()].filter((k) => k.includes('13.107.4.')), []);
 });
+
+test('sakimori beacon: clearly regular intervals and agreeing bots are reported early; pairs alone, or cross-host off, take longer', () => {
+  const rnd = prng(31);
+  const hosts = Array.from({ length: 400 }, (_, i) => host(i));
+  const to = T0 + 2 * HOUR;
+  // Five bots, 120 s ± 20 %, on a fresh C&C that lives only 11 minutes (≈ 5 check-ins each).
+  const flows = [...periodic({ hosts: hosts.slice(0, 5), dst: C2, dstPort: 6667, proto: 6, periodMs: 120_000, jitter: 0.2, octets: 200, sizeJitter: 0.02, packets: 5, from: T0 + HOUR, to: T0 + HOUR + 11 * 60_000 }, rnd)];
+  for (let i = 0; i < 400; i += 2) flows.push(...poisson([hosts[i]], `93.184.${i % 200}.34`, 443, 120_000, T0, to, rnd));
+  const sorted = byTime(flows);
+  const crossHost = new BeaconDetector({ scorer: new SakimoriBeaconScorer(), supportScore: 0.3 });
+  const first = replay(crossHost, sorted);
+  assert.ok(first.has(`c2|${C2}|6667|6`), [...first.keys()].join(', '));
+  assert.equal([...first.keys()].filter((k) => !k.includes(C2)).length, 0, 'no browsing endpoint reported');
+  // Without cross-host evidence and with the old confidence (16 intervals always), no single pair has enough.
+  const alone = new BeaconDetector({ scorer: new SakimoriBeaconScorer({ fastConfidenceIntervals: 16 }) });
+  assert.ok(!replay(alone, sorted).has(`c2|${C2}|6667|6`));
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FanInDetector } from '../../../src/core/detect/fan-in-detector.js';
-import { SeedPeerDetector } from '../../../src/core/detect/seed-peer-detector.js';
+import { binomialTail, SeedPeerDetector } from '../../../src/core/detect/seed-peer-detector.js';
 import type { DetectionFlow } from '../../../src/core/detect/detection.js';
 import { byTime, flow, host, prng, replay, T0 } from './traffic.js';
 
@@ -55,6 +55,36 @@ test('seed-peer: the endpoint several seeds share, and few others, is ranked; a 
   assert.ok(det.endpointScore('100.64.1.1', 7777, 6) > 0);
 });
 
+test('seed-peer with a population counter: seeds concentrated on an endpoint count, seeds visiting a site like everyone do not; SYN-only probes are skipped', () => {
+  // Binomial tail against direct sums.
+  assert.ok(Math.abs(binomialTail(1, 3, 0.5) - 7 / 8) < 1e-12);
+  assert.ok(Math.abs(binomialTail(2, 5, 0.1) - (1 - 0.9 ** 5 - 5 * 0.1 * 0.9 ** 4)) < 1e-12);
+  assert.equal(binomialTail(0, 5, 0.1), 1);
+  assert.equal(binomialTail(6, 5, 0.1), 0);
+  const seeds = [host(1), host(2), host(3), host(4), host(5)];
+  // 400 active hosts; the C&C has the 5 seeds and 1 other host; the site has 4 seeds among 120 hosts.
+  const hostsOn: Record<string, number> = { [C2]: 6, '93.184.216.34': 120, '198.51.100.7': 3 };
+  const prevalence = { serviceHosts: (ip: string) => hostsOn[ip] ?? 0, endpointHosts: (ip: string) => hostsOn[ip] ?? 0, activeHosts: 400 };
+  const det = new SeedPeerDetector({}, prevalence);
+  det.addSeeds(seeds, 'notice');
+  const rnd = prng(3);
+  const flows: DetectionFlow[] = [];
+  for (const [i, s] of seeds.entries()) {
+    for (let k = 0; k < 4; k++) flows.push(flow({ src: s, dst: C2, dstPort: 6667, start: T0 + i * 1000 + k * 120_000, octets: 120 + rnd() * 6, packets: 3 }));
+    if (i < 4) for (let k = 0; k < 3; k++) flows.push(flow({ src: s, dst: '93.184.216.34', dstPort: 443, start: T0 + i * 7000 + k * 90_000, octets: 1000 * 30 ** rnd(), packets: 5 + Math.floor(rnd() * 80) }));
+    // Three scanning seeds probe the same address (SYN only).
+    if (i < 3) for (let k = 0; k < 3; k++) {
+      const f = flow({ src: s, dst: '198.51.100.7', dstPort: 23, start: T0 + i * 3000 + k * 60_000, octets: 40, packets: 1 });
+      f.record.tcpFlags = 0x02;
+      flows.push(f);
+    }
+  }
+  replay(det, byTime(flows));
+  assert.ok(det.endpointScore(C2, 6667, 6) >= 0.8, String(det.endpointScore(C2, 6667, 6)));
+  assert.ok(det.endpointScore('93.184.216.34', 443, 6) < 0.3, String(det.endpointScore('93.184.216.34', 443, 6)));
+  assert.equal(det.endpointScore('198.51.100.7', 23, 6), 0);
+});
+
 test('seed-peer: endpoints expire after the window and the table is bounded', () => {
   const det = new SeedPeerDetector({ maxEndpoints: 50, windowMs: 60_000 });
   det.addSeeds([host(1)], 'list');
@@ -71,8 +101,10 @@ test('fan-in: many hosts, one rare foreign endpoint, same flow shape → candida
   const flows: DetectionFlow[] = [];
   // 200 active hosts browsing.
   for (let i = 0; i < 200; i++) flows.push(flow({ src: host(i), dst: `93.184.${i}.1`, dstPort: 443, start: T0 + rnd() * 300_000, octets: 2000 + rnd() * 50_000, packets: 10 + Math.floor(rnd() * 50) }));
-  // 14 bots: 60-byte single-packet check-ins to tcp/23 of one foreign host.
-  for (let i = 0; i < 14; i++) flows.push(flow({ src: host(i * 7), dst: C2, dstPort: 23, start: T0 + rnd() * 300_000, octets: 60, packets: 1 }));
+  // 14 bots: 60-byte single-packet check-ins to tcp/23 of one foreign host, every ~2 min.
+  for (let i = 0; i < 14; i++) for (let k = 0; k < 3; k++) flows.push(flow({ src: host(i * 7), dst: C2, dstPort: 23, start: T0 + rnd() * 60_000 + k * 120_000, octets: 60, packets: 1 }));
+  // An hourly update check: 14 hosts in the window, each once, same shape — hosts that do not recur.
+  for (let i = 0; i < 14; i++) flows.push(flow({ src: host(i * 5 + 3), dst: '40.1.2.3', dstPort: 443, start: T0 + rnd() * 300_000, octets: 9000, packets: 14 }));
   // A CDN half the hosts use.
   for (let i = 0; i < 100; i++) flows.push(flow({ src: host(i * 2), dst: '23.1.1.1', dstPort: 443, start: T0 + rnd() * 300_000, octets: 1000 + rnd() * 100_000, packets: 5 + Math.floor(rnd() * 100) }));
   // A rare site 12 hosts visit, with ordinary varied flows.
@@ -81,11 +113,33 @@ test('fan-in: many hosts, one rare foreign endpoint, same flow shape → candida
   assert.ok(first.has(`c2|${C2}|23|6`), [...first.keys()].join(', '));
   assert.ok(!first.has('c2|23.1.1.1|443|6'));
   assert.ok(!first.has('c2|77.7.7.7|443|6'));
+  assert.ok(!first.has('c2|40.1.2.3|443|6'), 'hosts that check in once do not count');
   assert.ok(det.endpointScore(C2, 23, 6) >= 0.5);
   // The window closes: hosts age out and the endpoint with them.
   det.advance(T0 + 3_600_000);
   assert.equal(det.endpointScore(C2, 23, 6), 0);
   assert.equal(det.activeHosts, 0);
+});
+
+test('fan-in: with the shared prevalence counter, a service many hosts use over hours is not a C&C, however rare in the window', () => {
+  const rnd = prng(6);
+  const flows: DetectionFlow[] = [];
+  for (let i = 0; i < 200; i++) flows.push(flow({ src: host(i), dst: `93.184.${i}.1`, dstPort: 443, start: T0 + rnd() * 300_000, octets: 2000 + rnd() * 50_000, packets: 10 + Math.floor(rnd() * 50) }));
+  // 14 hosts checking in alike with one endpoint within the window.
+  for (let i = 0; i < 14; i++) for (let k = 0; k < 3; k++) flows.push(flow({ src: host(i * 7), dst: C2, dstPort: 4444, start: T0 + rnd() * 60_000 + k * 120_000, octets: 76, packets: 1 }));
+  const prevalence = (serviceHosts: number) => ({ serviceHosts: () => serviceHosts, endpointHosts: () => 14, activeHosts: 200 });
+  // The beacon window saw 60 of the 200 hosts on that service (30 %): shared.
+  const shared = new FanInDetector({}, prevalence(60));
+  assert.ok(!replay(shared, byTime(flows)).has(`c2|${C2}|4444|6`));
+  assert.equal(shared.endpointScore(C2, 4444, 6), 0);
+  // Only the 14 (7 %): still rarer than shared, less than rare: scaled down, not reported.
+  const some = new FanInDetector({}, prevalence(14));
+  replay(some, byTime(flows));
+  const s = some.endpointScore(C2, 4444, 6);
+  assert.ok(s > 0 && s < 0.5, String(s));
+  // Without the counter, the window alone judges (14 of 200 = 7 %, rare there).
+  const alone = new FanInDetector();
+  assert.ok(replay(alone, byTime(flows)).has(`c2|${C2}|4444|6`));
 });
 
 test('fan-in: endpoint table bounded by maxEndpoints', () => {
