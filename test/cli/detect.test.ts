@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { IpfixEncoder } from '../../src/core/flow/encoders/export-encoder.js';
 import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-record.js';
 import { prng } from '../../src/demo/synthetic-flows.js';
-import { pcapOfDatagrams } from '../helpers/export-pcap.js';
+import { pcapOfDatagrams } from '../helpers/pcap.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');

@@ -25,21 +25,10 @@ import { openSqlite } from '../../src/storage/sqlite/sqlite-database.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { pcapOfDatagrams } from '../helpers/pcap.js';
+import { pickAddresses } from '../helpers/geo-pick.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const CRITERIA_FILE = join(REPO_ROOT, 'examples/approvals/criteria-c2-example.json');
-
-function pick(classifier: FlowClassifier, side: 'domestic' | 'foreign', n: number, seed: number): string[] {
-  const out: string[] = [];
-  let x = seed >>> 0;
-  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
-  while (out.length < n) {
-    const addr = `${1 + (next() % 222)}.${next() % 256}.${next() % 256}.${3 + 2 * (next() % 120)}`;
-    const c = classifier.classifyAddress(addr);
-    if (c.side === side && c.special === undefined && !out.includes(addr)) out.push(addr);
-  }
-  return out;
-}
 
 test('import in the cyber-office role: only selected, minimized records are stored; counts on stderr; attestation in the log', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saki-import-sel-'));
@@ -47,8 +36,8 @@ test('import in the cyber-office role: only selected, minimized records are stor
   try {
     const geo = await loadGeoDatabase(nodeGeoIo(dataDir));
     const classifier = new FlowClassifier(geo.db, createClassificationConfig({ domesticCountries: ['JP'] }));
-    const jp = pick(classifier, 'domestic', 6, 21);
-    const foreign = pick(classifier, 'foreign', 6, 23);
+    const jp = pickAddresses(classifier, 'domestic', 6, 21);
+    const foreign = pickAddresses(classifier, 'foreign', 6, 23);
 
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     writeFileSync(join(dir, 'commission.pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));

@@ -12,6 +12,7 @@ import { IpfixEncoder } from '../../src/core/flow/encoders/export-encoder.js';
 import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-record.js';
 import { NETFLOW_CAPTURES, REPO_ROOT } from '../helpers/paths.js';
 import { pcapOfDatagrams } from '../helpers/pcap.js';
+import { pickAddresses } from '../helpers/geo-pick.js';
 
 const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 const EXAMPLES = join(REPO_ROOT, 'examples/approvals');
@@ -26,27 +27,14 @@ const exampleArgs = (dataDir: string) => [
   '--json',
 ];
 
-/** Addresses of a side, found through the classifier over the geo data the CLI will use (never chosen from memory). */
-function pick(classifier: FlowClassifier, side: 'domestic' | 'foreign', n: number, seed: number): string[] {
-  const out: string[] = [];
-  let x = seed >>> 0;
-  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
-  while (out.length < n) {
-    const addr = `${1 + (next() % 222)}.${next() % 256}.${next() % 256}.${3 + 2 * (next() % 120)}`;
-    const c = classifier.classifyAddress(addr);
-    if (c.side === side && c.special === undefined && !out.includes(addr)) out.push(addr);
-  }
-  return out;
-}
-
 test('select: the example approval on a synthetic IPFIX capture keeps only matching, minimized records', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saki-select-'));
   try {
     // The CLI reuses the geo snapshot this writes into its --data-dir.
     const geo = await loadGeoDatabase(nodeGeoIo(dir));
     const classifier = new FlowClassifier(geo.db, createClassificationConfig({ domesticCountries: ['JP'] }));
-    const [us1, us2] = pick(classifier, 'foreign', 2, 31);
-    const [jp] = pick(classifier, 'domestic', 1, 37);
+    const [us1, us2] = pickAddresses(classifier, 'foreign', 2, 31);
+    const [jp] = pickAddresses(classifier, 'domestic', 1, 37);
     const t = Date.parse('2026-06-01T00:00:00Z');
     const f = (src: string, dst: string, dstPort: number): FlowRecord => ({ ...emptyFlowRecord('ipfix', '127.0.0.1', 1), src, dst, dstPort, srcPort: 40001, proto: 6, start: t, end: t + 1000, packets: 1, octets: 60, sampledPackets: 1, sampledOctets: 60 });
     // c2-known-hosts names documentation ranges, which classification never makes acquirable:

@@ -18,21 +18,9 @@ import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-recor
 import { prng } from '../../src/demo/synthetic-flows.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { syntheticGeo } from '../core/classify/synthetic-geo.js';
+import { pickAddresses } from '../helpers/geo-pick.js';
 
 const quiet = () => createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
-
-/** Addresses of a side, found through the classifier over the geo data the collector uses (never chosen from memory). */
-function pick(classifier: FlowClassifier, side: 'domestic' | 'foreign', n: number, seed: number): string[] {
-  const out: string[] = [];
-  let x = seed >>> 0;
-  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
-  while (out.length < n) {
-    const addr = `${1 + (next() % 222)}.${next() % 256}.${next() % 256}.${3 + 2 * (next() % 120)}`;
-    const c = classifier.classifyAddress(addr);
-    if (c.side === side && c.special === undefined && !out.includes(addr)) out.push(addr);
-  }
-  return out;
-}
 
 /** Jittered check-ins of each bot to the C&C over `hours`, ending now, in time order. */
 function beacons(bots: readonly string[], c2: string, port: number, hours: number, end: number): FlowRecord[] {
@@ -61,8 +49,8 @@ test('live detection: IPFIX beacons sent to the carrier collector on loopback co
     // The geo snapshot this writes into dataDir is what the decode worker loads.
     const geo = await loadGeoDatabase(nodeGeoIo(dataDir));
     const classifier = new FlowClassifier(geo.db, createClassificationConfig({ domesticCountries: ['JP'] }));
-    const bots = pick(classifier, 'domestic', 6, 11);
-    const [c2] = pick(classifier, 'foreign', 1, 13);
+    const bots = pickAddresses(classifier, 'domestic', 6, 11);
+    const [c2] = pickAddresses(classifier, 'foreign', 1, 13);
     const seedFile = join(dataDir, 'seeds.txt');
     writeFileSync(seedFile, `${bots[0]} notice\n`);
     const config = parseConfig({

@@ -1,7 +1,7 @@
 /** Test captures written in memory. */
 
 /** A classic pcap of UDP datagrams from 127.0.0.1 to 127.0.0.1:4739 (Ethernet, IPv4, UDP). */
-export function pcapOfDatagrams(payloads: readonly Uint8Array[]): Buffer {
+export function pcapOfDatagrams(payloads: readonly Uint8Array[], firstSec = 1780000000): Buffer {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
   header.writeUInt16LE(2, 4);
@@ -23,7 +23,7 @@ export function pcapOfDatagrams(payloads: readonly Uint8Array[]): Buffer {
     f.writeUInt16BE(udpLen, 38);
     Buffer.from(p).copy(f, 42);
     const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1780000000 + i, 0);
+    rec.writeUInt32LE(firstSec + i, 0);
     rec.writeUInt32LE(f.length, 8);
     rec.writeUInt32LE(f.length, 12);
     return Buffer.concat([rec, f]);
