@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
 import { expandCapturePaths } from '../collector/capture-files.js';
@@ -11,12 +10,12 @@ import { loadGeoDatabase } from '../core/classify/geo-loader.js';
 import { DdosVolumeDetector } from '../core/ddos/ddos-volume-detector.js';
 import { createC2Engine, type C2Method } from '../core/detect/c2-engine.js';
 import { detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
-import { parseSeedList, type SeedEntry } from '../core/detect/seed-list.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
 import { SakimoriError } from '../core/errors.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
+import { readSeedFiles } from '../detect/seed-files.js';
 import { JsonLinesWriter } from './json-lines-writer.js';
 import { Progress } from './progress.js';
 
@@ -57,25 +56,6 @@ export function detectionToJson(d: Detection, detectedAt: number): string {
   });
 }
 
-function readSeeds(files: readonly string[]): SeedEntry[] {
-  const out: SeedEntry[] = [];
-  for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_SEEDS_UNREADABLE', `${f}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
-    try {
-      out.push(...parseSeedList(text, basename(f)));
-    } catch (e) {
-      if (e instanceof SakimoriError) throw new SakimoriError(e.code, `${f}: ${e.message.replace(/^seed list is invalid: /, '')}`, { cause: e });
-      throw e;
-    }
-  }
-  return out;
-}
-
 export async function detectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -105,7 +85,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${(e as NodeJS.ErrnoException).path ?? ''} ${(e as NodeJS.ErrnoException).code ?? 'stat failed'}`.trim(), { cause: e });
   }
-  const seeds = readSeeds(values.seeds ?? []);
+  const seeds = readSeedFiles(values.seeds ?? []);
   // Checked before anything is read: a bad prefix is SAKI_ERR_DDOS_CONFIG.
   const ddos = values.asset !== undefined && values.asset.length > 0 ? new DdosVolumeDetector({ assets: values.asset }) : undefined;
 
@@ -113,11 +93,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');
   if (seeds.length > 0) {
     if (seedPeer === undefined) process.stderr.write(`detect: --method ${method} has no seed analysis; ${seeds.length} seeds ignored\n`);
-    else {
-      const bySource = new Map<string, string[]>();
-      for (const s of seeds) bySource.set(s.source, [...(bySource.get(s.source) ?? []), s.ip]);
-      for (const [source, ips] of bySource) seedPeer.addSeeds(ips, source);
-    }
+    else seedPeer.addSeedEntries(seeds);
   }
 
   const geo = await loadGeoDatabase(nodeGeoIo(config.dataDir), (e) => process.stderr.write(`geo database: ${e.event} ${e.name}\n`));

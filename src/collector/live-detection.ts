@@ -5,8 +5,6 @@
  * flows, and detections naming a domestic address (a person's device, Act Art. 22) are kept
  * inside: only foreign C&C servers, foreign scanners and DDoS victims among critical assets leave.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import type { FlowClassifier } from '../core/classify/flow-direction.js';
 import { DarknetObservatory } from '../core/darknet/darknet-observatory.js';
@@ -14,10 +12,9 @@ import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
 import { createC2Engine } from '../core/detect/c2-engine.js';
 import type { DetectionEngine } from '../core/detect/detection-engine.js';
 import type { Detection } from '../core/detect/detection.js';
-import { parseSeedList } from '../core/detect/seed-list.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
 import { DdosVolumeDetector } from '../core/ddos/ddos-volume-detector.js';
-import { SakimoriError } from '../core/errors.js';
+import { readSeedFiles } from '../detect/seed-files.js';
 import { DetectionStage } from '../pipeline/detection-stage.js';
 
 export type DetectionSettings = SakimoriConfig['detections'];
@@ -58,19 +55,7 @@ export function createLiveDetection(o: LiveDetectionOptions): { stage: Detection
 /** The Sakimori-method C&C engine with the seed files loaded; a bad file throws its coded error. */
 export function seededC2Engine(seedFiles: readonly string[]): { engine: DetectionEngine; seeds: number } {
   const engine = createC2Engine({ method: 'sakimori' });
-  let seeds = 0;
-  const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');
-  for (const file of seedFiles) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_SEEDS_UNREADABLE', `${basename(file)}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
-    const bySource = new Map<string, string[]>();
-    for (const e of parseSeedList(text, basename(file))) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.ip]);
-    for (const [source, ips] of bySource) seeds += seedPeer?.addSeeds(ips, source) ?? 0;
-  }
+  const seeds = engine.detector<SeedPeerDetector>('seed-peer')?.addSeedEntries(readSeedFiles(seedFiles)) ?? 0;
   return { engine, seeds };
 }
 

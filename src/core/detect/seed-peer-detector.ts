@@ -109,6 +109,19 @@ export class SeedPeerDetector implements Detector {
     this.#prevalence = prevalence;
   }
 
+  /** Adds seed entries of any number of lists (grouped by their source name); returns how many were new. */
+  addSeedEntries(entries: Iterable<{ ip: string; source: string }>): number {
+    const bySource = new Map<string, string[]>();
+    for (const e of entries) {
+      const list = bySource.get(e.source);
+      if (list) list.push(e.ip);
+      else bySource.set(e.source, [e.ip]);
+    }
+    let added = 0;
+    for (const [source, ips] of bySource) added += this.addSeeds(ips, source);
+    return added;
+  }
+
   /** Adds seed addresses (textual, as flow records spell them) from one list; returns how many were new. */
   addSeeds(ips: Iterable<string>, source: string): number {
     let bit = this.#sources.indexOf(source);
