@@ -122,30 +122,7 @@ export function packetRecord(p: SyntheticPacket): Buffer {
 
 /** pcap record of one UDP datagram carrying `payload` (for flow-export captures). */
 export function datagramRecord(d: SyntheticDatagram): Buffer {
-  const ipLength = 28 + d.payload.length;
-  const frameLen = 14 + ipLength;
-  const rec = Buffer.alloc(16 + frameLen);
-  const sec = Math.floor(d.time / 1000);
-  rec.writeUInt32LE(sec, 0);
-  rec.writeUInt32LE(Math.round((d.time - sec * 1000) * 1000), 4);
-  rec.writeUInt32LE(frameLen, 8);
-  rec.writeUInt32LE(frameLen, 12);
-  const f = 16;
-  rec.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], f);
-  rec.writeUInt16BE(0x0800, f + 12);
-  const ip = f + 14;
-  rec[ip] = 0x45;
-  rec.writeUInt16BE(ipLength, ip + 2);
-  rec[ip + 8] = 64;
-  rec[ip + 9] = 17;
-  ipv4(d.src, rec, ip + 12);
-  ipv4(d.dst, rec, ip + 16);
-  rec.writeUInt16BE(ipChecksum(rec, ip, 20), ip + 10);
-  rec.writeUInt16BE(d.srcPort, ip + 20);
-  rec.writeUInt16BE(d.dstPort, ip + 22);
-  rec.writeUInt16BE(8 + d.payload.length, ip + 24);
-  rec.set(d.payload, ip + 28);
-  return rec;
+  return packetRecord({ time: d.time, src: d.src, dst: d.dst, proto: 17, srcPort: d.srcPort, dstPort: d.dstPort, ipLength: 28 + d.payload.length, payload: d.payload });
 }
 
 export function datagramPcapBuffer(datagrams: readonly SyntheticDatagram[]): Buffer {
