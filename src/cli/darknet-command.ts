@@ -11,7 +11,7 @@ import { DarknetObservatory, mergeDetections } from '../core/darknet/darknet-obs
 import { packetFlowRecord, parseDarknetFrame } from '../core/darknet/darknet-packet.js';
 import { DarknetSeedList } from '../core/darknet/darknet-seeds.js';
 import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
-import { detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
+import { detectionFlow, detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
 import { SakimoriError } from '../core/errors.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
@@ -90,16 +90,7 @@ export async function darknetCommand(argv: string[]): Promise<number> {
   };
   const feed = (record: FlowRecord, packet?: DetectionFlow['packet']) => {
     cls = classifier.classify(record, cls);
-    const flow: DetectionFlow = {
-      record,
-      srcCountry: cls.srcCountry,
-      dstCountry: cls.dstCountry,
-      srcDomestic: cls.direction.startsWith('domestic-'),
-      dstDomestic: cls.direction.endsWith('-domestic'),
-      srcAs: cls.srcAs,
-      dstAs: cls.dstAs,
-      ...(packet ? { packet } : {}),
-    };
+    const flow = detectionFlow(record, cls, packet);
     observatory.observe(flow);
     if (record.end > clock) clock = record.end;
     if (clock >= nextAdvance) {

@@ -9,7 +9,7 @@ import { FlowClassifier, type FlowClassification } from '../core/classify/flow-d
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
 import { DdosVolumeDetector } from '../core/ddos/ddos-volume-detector.js';
 import { createC2Engine, type C2Method } from '../core/detect/c2-engine.js';
-import { detectionKey, type Detection, type DetectionFlow } from '../core/detect/detection.js';
+import { detectionFlow, detectionKey, type Detection } from '../core/detect/detection.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
 import { SakimoriError } from '../core/errors.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
@@ -118,15 +118,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   let flows = 0;
   const process1 = (r: FlowRecord) => {
     classifier.classify(r, cls);
-    const f: DetectionFlow = {
-      record: r,
-      srcCountry: cls.srcCountry,
-      dstCountry: cls.dstCountry,
-      srcDomestic: cls.direction.startsWith('domestic-'),
-      dstDomestic: cls.direction.endsWith('-domestic'),
-      srcAs: cls.srcAs,
-      dstAs: cls.dstAs,
-    };
+    const f = detectionFlow(r, cls);
     const t = Math.max(r.start, r.end);
     if (t > now) now = t;
     if (nextAdvance === Number.NEGATIVE_INFINITY) nextAdvance = now + STEP_MS;

@@ -13,7 +13,7 @@ import type { FlowClassifier, FlowClassification } from '../core/classify/flow-d
 import { DarknetSeedList, isDomesticScanner } from '../core/darknet/darknet-seeds.js';
 import type { DarknetObservatory } from '../core/darknet/darknet-observatory.js';
 import type { DetectionEngine } from '../core/detect/detection-engine.js';
-import type { Detection, DetectionFlow, Detector } from '../core/detect/detection.js';
+import { detectionFlow, type Detection, type Detector } from '../core/detect/detection.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 
@@ -60,15 +60,7 @@ export class DetectionStage {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const cls = (this.#cls = o.classifier.classify(r, this.#cls));
-      const flow: DetectionFlow = {
-        record: r,
-        srcCountry: cls.srcCountry,
-        dstCountry: cls.dstCountry,
-        srcDomestic: cls.direction.startsWith('domestic-'),
-        dstDomestic: cls.direction.endsWith('-domestic'),
-        srcAs: cls.srcAs,
-        dstAs: cls.dstAs,
-      };
+      const flow = detectionFlow(r, cls);
       const t = r.end > r.start ? r.end : r.start;
       if (t > this.#flowNow) {
         this.#flowNow = t;

@@ -4,6 +4,7 @@
  * evidence). Detectors are pure and clock-free: time comes from the records and from `advance(now)`.
  * Seed 004 (MIC programme): detection must be fast, automatic and driven by seed information.
  */
+import type { FlowClassification } from '../classify/flow-direction.js';
 import type { FlowRecord } from '../flow/flow-record.js';
 
 /** What a detection says an address is. */
@@ -107,4 +108,19 @@ export interface Detector {
 /** Stable identity of a candidate, used to merge detections from several detectors. */
 export function detectionKey(d: Pick<Detection, 'kind' | 'ip' | 'port' | 'proto'>): string {
   return `${d.kind}|${d.ip}|${d.port}|${d.proto}`;
+}
+
+/** The detectors' view of a record from the classifier's (one place decides what "domestic" means here). */
+export function detectionFlow(record: FlowRecord, c: FlowClassification, packet?: PacketFacts): DetectionFlow {
+  const flow: DetectionFlow = {
+    record,
+    srcCountry: c.srcCountry,
+    dstCountry: c.dstCountry,
+    srcDomestic: c.direction.startsWith('domestic-'),
+    dstDomestic: c.direction.endsWith('-domestic'),
+    srcAs: c.srcAs,
+    dstAs: c.dstAs,
+  };
+  if (packet) flow.packet = packet;
+  return flow;
 }
