@@ -5,7 +5,7 @@
  * itself is dropped when write() returns; unselected records are counted, never copied, logged
  * or kept. Per approval, counts accumulate into an attestation per time window (Act Art. 35).
  */
-import { FLOW_DIRECTIONS, type FlowClassifier, type FlowDirection } from '../core/classify/flow-direction.js';
+import { FLOW_DIRECTIONS, type FlowClassification, type FlowClassifier, type FlowDirection } from '../core/classify/flow-direction.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
 import type { ClassifiedFlow } from '../core/selection/classified-flow.js';
@@ -60,6 +60,8 @@ export class SelectionStage implements FlowSink {
   #selectors: readonly CompiledSelector[];
   #windows: SelectionCounts[];
   #windowStart: number;
+  /** Reused classification result (its fields are copied into each ClassifiedFlow). */
+  readonly #cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
   /** Counts since start per approval id, kept across reloads (for the status API). */
   readonly #totals = new Map<string, SelectionCounts>();
   /** Records examined, records kept by at least one approval, records erased (kept by none). */
@@ -106,9 +108,11 @@ export class SelectionStage implements FlowSink {
       return;
     }
     const batch: ClassifiedFlow[] = new Array<ClassifiedFlow>(n);
+    const cls = this.#cls;
     for (let i = 0; i < n; i++) {
       const record = records[i];
-      const c = classifier.classify(record);
+      // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
+      const c = classifier.classify(record, cls, false);
       batch[i] = {
         record,
         direction: c.direction,
@@ -116,6 +120,8 @@ export class SelectionStage implements FlowSink {
         dstCountry: c.dstCountry,
         srcDomestic: SRC_DOMESTIC.has(c.direction),
         dstDomestic: DST_DOMESTIC.has(c.direction),
+        srcV4: c.srcV4,
+        dstV4: c.dstV4,
       };
     }
     const behaviour = this.#o.behaviour;

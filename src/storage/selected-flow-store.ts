@@ -7,6 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { OutputRecord, SelectedRecord } from '../core/selection/selector.js';
 import type { Database, SelectedFlowTable } from './schema.js';
+import { MultiRowInsert } from './sqlite/multi-row-insert.js';
 
 /** Where selected records of one approval go. */
 export interface SelectedFlowSink {
@@ -24,32 +25,60 @@ const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowT
 
 const TIME_FIELDS = new Set<keyof OutputRecord>(['start', 'end']);
 
-/** One prepared statement in one transaction per batch, as SqliteFlowSink does for carrier flows. */
+/**
+ * One transaction per batch; rows go out as multi-row INSERTs naming only the approval's output
+ * columns (the others stay NULL). All records of one approval carry the same fields (one minimizer
+ * per selector), so the column list is taken from the batch's first record.
+ */
 export class SqliteSelectedFlowSink implements SelectedFlowSink {
-  readonly #insertMany: (approvalId: string, records: readonly SelectedRecord[]) => void;
+  readonly #raw: BetterSqlite3.Database;
+  readonly #now: () => number;
+  /** Insert statement per column list (key: the included fields' bitmask). */
+  readonly #inserts = new Map<number, { insert: MultiRowInsert; fields: (keyof OutputRecord)[]; time: boolean[] }>();
+  readonly #tx: (approvalId: string, records: readonly SelectedRecord[]) => void;
 
   constructor(raw: BetterSqlite3.Database, now: () => number = Date.now) {
-    const cols = ['approval_id', 'criteria_ids', 'stored_ms', ...FIELD_COLUMNS.map(([, c]) => c)];
-    const stmt = raw.prepare(`INSERT INTO selected_flows (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`);
-    this.#insertMany = raw.transaction((approvalId: string, records: readonly SelectedRecord[]) => {
-      const t = now();
-      const values: unknown[] = new Array<unknown>(cols.length);
-      for (const r of records) {
-        values[0] = approvalId;
-        values[1] = r.criteria.join(',');
-        values[2] = t;
-        for (let k = 0; k < FIELD_COLUMNS.length; k++) {
-          const [field] = FIELD_COLUMNS[k];
-          const v = r.fields[field];
-          values[3 + k] = v === undefined ? null : TIME_FIELDS.has(field) ? Math.round(v as number) : v;
+    this.#raw = raw;
+    this.#now = now;
+    this.#tx = raw.transaction((approvalId: string, records: readonly SelectedRecord[]) => {
+      const t = this.#now();
+      const { insert, fields, time } = this.#insertFor(records[0].fields);
+      const width = 3 + fields.length;
+      insert.run(records.length, (i, args, o) => {
+        const r = records[i];
+        const f = r.fields;
+        args[o] = approvalId;
+        args[o + 1] = r.criteria.length === 1 ? r.criteria[0] : r.criteria.join(',');
+        args[o + 2] = t;
+        for (let k = 3; k < width; k++) {
+          const v = f[fields[k - 3]];
+          args[o + k] = v === undefined ? null : time[k - 3] ? Math.round(v as number) : v;
         }
-        stmt.run(values);
-      }
+      });
     });
   }
 
+  #insertFor(sample: OutputRecord): { insert: MultiRowInsert; fields: (keyof OutputRecord)[]; time: boolean[] } {
+    let mask = 0;
+    FIELD_COLUMNS.forEach(([field], k) => {
+      if (field in sample) mask |= 1 << k;
+    });
+    let entry = this.#inserts.get(mask);
+    if (!entry) {
+      const chosen = FIELD_COLUMNS.filter((_, k) => (mask & (1 << k)) !== 0);
+      const cols = ['approval_id', 'criteria_ids', 'stored_ms', ...chosen.map(([, c]) => c)];
+      entry = {
+        insert: new MultiRowInsert(this.#raw, `INSERT INTO selected_flows (${cols.join(', ')})`, cols.length),
+        fields: chosen.map(([f]) => f),
+        time: chosen.map(([f]) => TIME_FIELDS.has(f)),
+      };
+      this.#inserts.set(mask, entry);
+    }
+    return entry;
+  }
+
   write(approvalId: string, records: readonly SelectedRecord[]): void {
-    if (records.length > 0) this.#insertMany(approvalId, records);
+    if (records.length > 0) this.#tx(approvalId, records);
   }
 }
 

@@ -59,6 +59,12 @@ export interface FlowClassification {
   /** Special-range id (special-addresses.ts) when the endpoint is special-purpose. */
   srcSpecial: string | undefined;
   dstSpecial: string | undefined;
+  /**
+   * The address as an unsigned 32-bit number when it is IPv4 text or IPv4-mapped IPv6
+   * (::ffff:a.b.c.d), else -1: parsed once here, reused by selection (ClassifiedFlow.srcV4).
+   */
+  srcV4: number;
+  dstV4: number;
 }
 
 export interface AddressClassification {
@@ -83,6 +89,7 @@ export class FlowClassifier {
   #country = UNKNOWN_COUNTRY;
   #special: SpecialRange | undefined = undefined;
   #as = 0;
+  #v4 = -1;
 
   constructor(geo: GeoDatabase, config: ClassificationConfig) {
     this.geo = geo;
@@ -107,6 +114,7 @@ export class FlowClassifier {
     const w = this.#words;
     const geo = this.geo;
     const family = parseAddress(text, w);
+    this.#v4 = family === 4 ? w[3] : -1;
     if (family === 0) {
       this.#country = UNKNOWN_COUNTRY;
       return UNKNOWN;
@@ -143,18 +151,21 @@ export class FlowClassifier {
 
   /**
    * Classifies a flow record; pass `out` to reuse a result object on the hot path.
-   * Origin AS comes from the data only where the record carries none (srcAs/dstAs 0).
+   * Origin AS comes from the data only where the record carries none (srcAs/dstAs 0);
+   * `originAs` false skips that lookup (srcAs/dstAs are then the record's own), for callers that
+   * use only the direction and countries, like selection.
    */
-  classify(record: FlowRecord, out?: FlowClassification): FlowClassification {
-    const s = this.#resolve(record.src, record.srcAs === 0);
+  classify(record: FlowRecord, out?: FlowClassification, originAs = true): FlowClassification {
+    const s = this.#resolve(record.src, originAs && record.srcAs === 0);
     const srcCountry = this.#country;
     const srcSpecial = this.#special?.id;
     const srcAs = record.srcAs !== 0 ? record.srcAs : this.#as;
-    const d = this.#resolve(record.dst, record.dstAs === 0);
+    const srcV4 = this.#v4;
+    const d = this.#resolve(record.dst, originAs && record.dstAs === 0);
     const direction = FLOW_DIRECTIONS[s * 3 + d];
     const dstAs = record.dstAs !== 0 ? record.dstAs : this.#as;
     const dstSpecial = this.#special?.id;
-    if (out === undefined) return { direction, srcCountry, dstCountry: this.#country, srcAs, dstAs, srcSpecial, dstSpecial };
+    if (out === undefined) return { direction, srcCountry, dstCountry: this.#country, srcAs, dstAs, srcSpecial, dstSpecial, srcV4, dstV4: this.#v4 };
     out.direction = direction;
     out.srcCountry = srcCountry;
     out.dstCountry = this.#country;
@@ -162,6 +173,8 @@ export class FlowClassifier {
     out.dstAs = dstAs;
     out.srcSpecial = srcSpecial;
     out.dstSpecial = dstSpecial;
+    out.srcV4 = srcV4;
+    out.dstV4 = this.#v4;
     return out;
   }
 }
