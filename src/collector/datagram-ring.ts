@@ -117,6 +117,17 @@ export class RingReader {
     this.#capacity = ring.data.byteLength;
   }
 
+  /** Bytes currently queued (the backlog the decode side has not reached yet). */
+  depth(): number {
+    const head = Atomics.load(this.#ctl, HEAD);
+    const tail = Atomics.load(this.#ctl, TAIL);
+    return head >= tail ? head - tail : this.#capacity - tail + head;
+  }
+
+  capacity(): number {
+    return this.#capacity;
+  }
+
   /**
    * Hands up to `max` datagrams to `consume`, then releases their space. The payload is a view
    * into the ring, valid only during the call: consumers copy what they keep.

@@ -10,6 +10,7 @@ import type { SelectionCounts } from '../core/selection/selector.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
 import { DiscardSink, FlowPipeline } from '../pipeline/flow-pipeline.js';
+import type { FlowRecord } from '../core/flow/flow-record.js';
 import { SelectionStage } from '../pipeline/selection-stage.js';
 import { loadApprovalSet, type ApprovalSet, type ApprovalSummary, type SelectionReloadResult } from '../selection/approval-set.js';
 export type { SelectionReloadResult };
@@ -111,6 +112,35 @@ function postStats(): void {
 
 let detection: DetectionStage | undefined;
 let detectionFailed = false;
+const reader = new RingReader(data.ring);
+
+/**
+ * Load shedding: collection (and selection) come first. Detection costs microseconds per flow on
+ * this thread; when the decode queue backs up past SHED_AT of its capacity, whole batches skip
+ * detection (counted in `detection.shed`) until the backlog is down to RESUME_AT.
+ */
+const SHED_AT = 1 / 8;
+const RESUME_AT = 1 / 64;
+let shedding = false;
+/** Under sustained overload shedding starts and stops often: it is logged at most once a minute. */
+let lastShedLog = 0;
+function detect(records: readonly FlowRecord[]): void {
+  const stage = liveDetection();
+  if (!stage || records.length === 0) return;
+  const fill = reader.depth() / reader.capacity();
+  if (shedding ? fill > RESUME_AT : fill > SHED_AT) {
+    const now = Date.now();
+    if (!shedding && now - lastShedLog >= 60_000) {
+      lastShedLog = now;
+      log('warn', 'decoding is behind: live detection skips batches until it catches up (counted in detection.shed)', { queueFill: Math.round(fill * 100) / 100, shedSoFar: stage.counters.shed });
+    }
+    shedding = true;
+    stage.shed(records.length);
+    return;
+  }
+  shedding = false;
+  stage.observe(records, Date.now());
+}
 
 /**
  * The live detection stage, built once the classifier exists. A bad seed file or prefix is logged
@@ -261,7 +291,7 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
     softwareVersion: data.softwareVersion,
     onAttestation: (attestation) => port!.postMessage({ type: 'attestation', attestation } satisfies DecodeWorkerMessage),
     // Act Art. 23: in this role detection sees selected flows only.
-    onSelected: (records) => liveDetection()?.observe(records, Date.now()),
+    onSelected: (records) => detect(records),
     // Behavioural criteria: the selection machine's own engine, over every acquirable flow.
     ...(behaviour ? { behaviour } : {}),
   });
@@ -296,7 +326,7 @@ async function createSink(): Promise<FlowSink> {
   return {
     write: (r) => {
       sink.write(r);
-      liveDetection()?.observe(r, Date.now());
+      detect(r);
     },
     close: () => sink.close(),
   };
@@ -320,7 +350,6 @@ async function run(): Promise<void> {
   );
   const sink = await ready;
   const pipeline = new FlowPipeline(decoder, sink);
-  const reader = new RingReader(data.ring);
   let lastStats = 0;
   let lastExpire = Date.now();
   let lastFlush = Date.now();

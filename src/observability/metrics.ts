@@ -33,6 +33,12 @@ export function renderMetrics(status: CollectorStatus, role: string): string {
   if (status.hostUdpReceiveBufferErrors !== null) {
     counter('sakimori_host_udp_rcvbuf_errors_total', 'Host-wide UDP datagrams dropped by the kernel for a full receive buffer (/proc/net/snmp).', [[{}, status.hostUdpReceiveBufferErrors]]);
   }
+  if (status.detection) {
+    const d = status.detection;
+    counter('sakimori_detection_flows_total', 'Flows live detection observed.', [[{ role }, d.flows]]);
+    counter('sakimori_detection_shed_flows_total', 'Flows live detection skipped because decoding was behind (load shedding).', [[{ role }, d.shed]]);
+    counter('sakimori_detection_reported_total', 'Detections live detection reported (new or changed).', [[{ role }, d.reported]]);
+  }
   const mem = process.memoryUsage();
   counter('sakimori_process_resident_memory_bytes', 'Resident set size.', [[{}, mem.rss]], 'gauge');
   return out.join('\n') + '\n';

@@ -32,6 +32,8 @@ export interface DetectionStageOptions {
 
 export interface DetectionStageCounters {
   flows: number;
+  /** Flows not observed because collection was behind (load shedding, see shed()). */
+  shed: number;
   advances: number;
   reported: number;
   seeds: number;
@@ -47,7 +49,7 @@ export class DetectionStage {
   #flowNow = Number.NEGATIVE_INFINITY;
   #nextAdvance = Number.NEGATIVE_INFINITY;
   #lastFlowWall = 0;
-  readonly counters: DetectionStageCounters = { flows: 0, advances: 0, reported: 0, seeds: 0 };
+  readonly counters: DetectionStageCounters = { flows: 0, shed: 0, advances: 0, reported: 0, seeds: 0 };
 
   constructor(options: DetectionStageOptions) {
     this.#o = options;
@@ -76,6 +78,15 @@ export class DetectionStage {
       this.counters.flows += records.length;
       this.#lastFlowWall = wallNow;
     }
+  }
+
+  /**
+   * Counts a batch the caller did not observe: collection comes first, so when decoding falls
+   * behind the caller skips detection for whole batches and reports them here. Detectors then see
+   * a sample of the traffic (volumes and rates are underestimated); the count says how much.
+   */
+  shed(flows: number): void {
+    this.counters.shed += flows;
   }
 
   /**

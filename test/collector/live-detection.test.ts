@@ -15,7 +15,7 @@ import { loadGeoDatabase } from '../../src/core/classify/geo-loader.js';
 import type { Detection } from '../../src/core/detect/detection.js';
 import { IpfixEncoder } from '../../src/core/flow/encoders/export-encoder.js';
 import { emptyFlowRecord, type FlowRecord } from '../../src/core/flow/flow-record.js';
-import { prng } from '../../src/demo/synthetic-flows.js';
+import { prng, syntheticFlows } from '../../src/demo/synthetic-flows.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { syntheticGeo } from '../core/classify/synthetic-geo.js';
 import { pickAddresses } from '../helpers/geo-pick.js';
@@ -78,6 +78,58 @@ test('live detection: IPFIX beacons sent to the carrier collector on loopback co
       // Counters reach the main thread with the worker's next stats message (every 250 ms).
       await until(() => (collector.status().detection?.flows ?? 0) >= flows.length, 5_000);
       assert.equal(collector.status().detection!.flows, flows.length);
+    } finally {
+      await collector.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('load shedding: while decoding is behind, live detection skips whole batches and counts them; every record is still decoded', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-live-shed-'));
+  try {
+    await loadGeoDatabase(nodeGeoIo(dataDir));
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const config = parseConfig({
+      dataDir,
+      collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], queueBytes: 8 * 1024 * 1024, receiveBufferBytes: 16 * 1024 * 1024, storeFlows: false },
+    });
+    const collector = new Collector(config, logger, { startPaused: true });
+    const [listener] = await collector.start();
+    try {
+      // The worker loads the geo snapshot while paused; detection needs it before the backlog is released.
+      await until(() => lines.some((l) => l.includes('geo database ready')), 20_000);
+      const enc = new IpfixEncoder({ domain: 1 });
+      const unix = Math.floor(Date.now() / 1000);
+      const flows = syntheticFlows(30 * 2500, { seed: 8, startMs: Date.now() - 60_000 });
+      const data = [enc.templateMessage(unix), ...enc.dataMessages(flows, unix)];
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      for (const d of data) await new Promise<void>((r) => s.send(d, listener.port, '127.0.0.1', () => r()));
+      s.close();
+      // ~3.3 MB waiting in an 8 MiB queue: far past the shedding threshold (1/8).
+      await until(() => collector.status().queue.depth > 2_000_000, 10_000);
+      collector.resumeDecoding();
+      await until(() => collector.status().totals.records === flows.length && collector.status().queue.depth === 0, 30_000);
+      await until(() => {
+        const d = collector.status().detection;
+        return d !== undefined && d.flows + d.shed === flows.length;
+      }, 5_000);
+      const d = collector.status().detection!;
+      assert.equal(collector.status().totals.queueDropped, 0);
+      assert.ok(d.shed > 0, 'batches were shed while the backlog was high');
+      assert.ok(d.flows > 0, 'detection resumed once decoding caught up');
+      assert.ok(lines.some((l) => l.includes('live detection skips batches')), 'the shedding is logged');
+      // Once caught up, new traffic is observed in full.
+      const more = enc.dataMessages(syntheticFlows(300, { seed: 9, startMs: Date.now() - 30_000 }), unix);
+      const s2 = createSocket('udp4');
+      await new Promise<void>((r) => s2.bind(0, '127.0.0.1', () => r()));
+      for (const m of more) await new Promise<void>((r) => s2.send(m, listener.port, '127.0.0.1', () => r()));
+      s2.close();
+      await until(() => collector.status().detection!.flows === d.flows + 300, 10_000);
+      assert.equal(collector.status().detection!.shed, d.shed);
     } finally {
       await collector.stop();
     }
