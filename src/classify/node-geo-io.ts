@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { threadId } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { GEO_CSV_FILES, type GeoCsvRole, type GeoSourceVersions } from '../core/classify/geo-database.js';
 import type { GeoDataIo } from '../core/classify/geo-loader.js';
@@ -33,7 +34,8 @@ export function nodeGeoIo(cacheDir: string): GeoDataIo {
     },
     writeSnapshot: async (name, bytes) => {
       mkdirSync(cacheDir, { recursive: true });
-      const tmp = join(cacheDir, `${name}.tmp-${process.pid}`);
+      // Unique per thread: a helper thread and the decode worker may write at once.
+      const tmp = join(cacheDir, `${name}.tmp-${process.pid}-${threadId}`);
       writeFileSync(tmp, bytes);
       renameSync(tmp, join(cacheDir, name));
     },

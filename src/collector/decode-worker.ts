@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { compileGeoSnapshotOffThread, hasGeoSnapshot } from '../classify/geo-off-thread.js';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
 import type { SakimoriConfig } from '../config/config-schema.js';
 import { createClassificationConfig } from '../core/classify/classification-config.js';
@@ -195,6 +196,13 @@ let classifierLoading: Promise<FlowClassifier> | undefined;
 function ensureClassifier(): Promise<FlowClassifier> {
   // One load however many callers (start-up detection, approval reloads) ask at once.
   classifierLoading ??= (async () => {
+    // A first start has no snapshot: compiling it (≈ 6 s of CPU) on this thread would stop
+    // decoding meanwhile, so a helper thread compiles it and this one loads the result.
+    if (!hasGeoSnapshot(data.dataDir)) {
+      log('info', 'geo database: no snapshot yet, compiling it on a helper thread while decoding goes on');
+      const compiled = await compileGeoSnapshotOffThread(data.dataDir);
+      if (!compiled.ok) log('warn', 'geo database: the helper thread could not write a snapshot, compiling here', { code: compiled.code ?? 'SAKI_ERR_INTERNAL' });
+    }
     const geo = await loadGeoDatabase(nodeGeoIo(data.dataDir), (e) => log('info', `geo database: ${e.event}`, { ...e }));
     classifier = new FlowClassifier(geo.db, createClassificationConfig(data.classification));
     log('info', 'geo database ready', { from: geo.from, snapshot: geo.snapshotName });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -78,6 +78,36 @@ test('live detection: IPFIX beacons sent to the carrier collector on loopback co
       // Counters reach the main thread with the worker's next stats message (every 250 ms).
       await until(() => (collector.status().detection?.flows ?? 0) >= flows.length, 5_000);
       assert.equal(collector.status().detection!.flows, flows.length);
+    } finally {
+      await collector.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('first start without a geo snapshot: it is compiled on a helper thread while the decode worker goes on decoding', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-live-geo-'));
+  try {
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const config = parseConfig({ dataDir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], storeFlows: false } });
+    const collector = new Collector(config, logger);
+    const [listener] = await collector.start();
+    try {
+      await until(() => lines.some((l) => l.includes('compiling it on a helper thread')), 10_000);
+      const enc = new IpfixEncoder({ domain: 1 });
+      const unix = Math.floor(Date.now() / 1000);
+      const data = [enc.templateMessage(unix), ...enc.dataMessages(syntheticFlows(3000, { seed: 4 }), unix)];
+      const s = createSocket('udp4');
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      for (const d of data) await new Promise<void>((r) => s.send(d, listener.port, '127.0.0.1', () => r()));
+      s.close();
+      // Decoded (counted by the worker, stats every 250 ms) while the compile is still running.
+      await until(() => collector.status().totals.records === 3000, 10_000);
+      assert.ok(!lines.some((l) => l.includes('geo database ready')), 'records were decoded before the geo database was ready');
+      await until(() => lines.some((l) => l.includes('geo database ready')), 60_000);
+      assert.ok(readdirSync(dataDir).some((f) => /^geo-.*\.bin$/.test(f)), 'the snapshot is in the data directory');
     } finally {
       await collector.stop();
     }
