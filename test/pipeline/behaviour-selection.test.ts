@@ -86,3 +86,23 @@ test('behavioural selector without the behaviour stage: the criterion never hold
   assert.equal(selected.length, 0);
   assert.equal(stage.erased, stage.in);
 });
+
+test('the behavioural engine runs only while an approval in force has a behaviour criterion', () => {
+  const keys = testKeys(1);
+  const plain = { ...criteria, criteria: [{ id: 'telnet', description: 'port 23', match: { dstPorts: [23] } }] };
+  const compiled = (doc: typeof criteria | typeof plain) => {
+    const v = verifyApproval(makeApproval(doc, keys, { approvers: ['member-a'], validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z' }), doc, trusted(keys), T0, { minSignatures: 1 });
+    assert.ok(v.ok);
+    return compileSelector(doc, v.approval, { pseudonymizer: new Pseudonymizer('p1', randomBytes(32)) });
+  };
+  const classifier = new FlowClassifier(syntheticGeo(), createClassificationConfig({ domesticCountries: ['JP'] }));
+  let observed = 0;
+  const behaviour = { observe: (b: readonly unknown[]) => void (observed += b.length), scorer: () => 0 };
+  const rs = records().slice(0, 200);
+  const stage = new SelectionStage({ classifier, selectors: [compiled(plain)], sink: { write: () => {} }, clock: () => rs[0].end, windowMs: Number.POSITIVE_INFINITY, softwareVersion: 'test', onAttestation: () => {}, behaviour });
+  stage.write(rs.slice(0, 100));
+  assert.equal(observed, 0, 'no behaviour criterion: the engine sees nothing');
+  stage.replaceSelectors([compiled(plain), compiled(criteria)], classifier);
+  stage.write(rs.slice(100, 200));
+  assert.equal(observed, 100, 'a behaviour criterion loaded: the engine sees every batch');
+});

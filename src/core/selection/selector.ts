@@ -63,6 +63,8 @@ export interface CompiledSelector {
   readonly approvalId: string;
   readonly channel: Channel;
   readonly criteriaHash: string;
+  /** Whether any criterion has a `behaviour` condition (only then does a scorer matter). */
+  readonly usesBehaviour: boolean;
   /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
   select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
   /**
@@ -368,6 +370,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     approvalId: approval.id,
     channel: approval.channel,
     criteriaHash: hash,
+    usesBehaviour: crit.some((c) => c.behaviour !== null),
     select,
     revoke: (atMs = Number.NEGATIVE_INFINITY) => {
       revoked = true;
