@@ -29,6 +29,13 @@ export function createRing(capacityBytes: number): RingBuffers {
   return { control: new SharedArrayBuffer(HEADER_INTS * 4), data: new SharedArrayBuffer(capacity) };
 }
 
+/** Bytes between the reader's tail and the writer's head. */
+function queuedBytes(ctl: Int32Array, capacity: number): number {
+  const head = Atomics.load(ctl, HEAD);
+  const tail = Atomics.load(ctl, TAIL);
+  return head >= tail ? head - tail : capacity - tail + head;
+}
+
 export class RingWriter {
   readonly #addressCache = new Map<string, Uint8Array>();
   readonly #ctl: Int32Array;
@@ -45,9 +52,7 @@ export class RingWriter {
 
   /** Bytes currently queued. */
   depth(): number {
-    const head = Atomics.load(this.#ctl, HEAD);
-    const tail = Atomics.load(this.#ctl, TAIL);
-    return head >= tail ? head - tail : this.#capacity - tail + head;
+    return queuedBytes(this.#ctl, this.#capacity);
   }
 
   capacity(): number {
@@ -119,9 +124,7 @@ export class RingReader {
 
   /** Bytes currently queued (the backlog the decode side has not reached yet). */
   depth(): number {
-    const head = Atomics.load(this.#ctl, HEAD);
-    const tail = Atomics.load(this.#ctl, TAIL);
-    return head >= tail ? head - tail : this.#capacity - tail + head;
+    return queuedBytes(this.#ctl, this.#capacity);
   }
 
   capacity(): number {

@@ -35,6 +35,14 @@ function beacons(bots: readonly string[], c2: string, port: number, hours: numbe
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Sends the datagrams one after another to a loopback collector port. */
+async function sendAll(port: number, datagrams: readonly Uint8Array[]): Promise<void> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  for (const d of datagrams) await new Promise<void>((r) => s.send(d, port, '127.0.0.1', () => r()));
+  s.close();
+}
+
 async function until(cond: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
@@ -65,10 +73,7 @@ test('live detection: IPFIX beacons sent to the carrier collector on loopback co
       const flows = beacons(bots, c2, 8443, 2, Date.now());
       const enc = new IpfixEncoder({ domain: 1 });
       const unix = Math.floor(Date.now() / 1000);
-      const s = createSocket('udp4');
-      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-      for (const d of [enc.templateMessage(unix), ...enc.dataMessages(flows, unix)]) await new Promise<void>((r) => s.send(d, listener.port, '127.0.0.1', () => r()));
-      s.close();
+      await sendAll(listener.port, [enc.templateMessage(unix), ...enc.dataMessages(flows, unix)]);
       await until(() => reported.some((d) => d.kind === 'c2' && d.ip === c2), 30_000);
       const cand = reported.filter((d) => d.kind === 'c2' && d.ip === c2).at(-1)!;
       assert.equal(cand.port, 8443);
@@ -99,10 +104,7 @@ test('first start without a geo snapshot: it is compiled on a helper thread whil
       const enc = new IpfixEncoder({ domain: 1 });
       const unix = Math.floor(Date.now() / 1000);
       const data = [enc.templateMessage(unix), ...enc.dataMessages(syntheticFlows(3000, { seed: 4 }), unix)];
-      const s = createSocket('udp4');
-      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-      for (const d of data) await new Promise<void>((r) => s.send(d, listener.port, '127.0.0.1', () => r()));
-      s.close();
+      await sendAll(listener.port, data);
       // Decoded (counted by the worker, stats every 250 ms) while the compile is still running.
       await until(() => collector.status().totals.records === 3000, 10_000);
       assert.ok(!lines.some((l) => l.includes('geo database ready')), 'records were decoded before the geo database was ready');
@@ -135,10 +137,7 @@ test('load shedding: while decoding is behind, live detection skips whole batche
       const unix = Math.floor(Date.now() / 1000);
       const flows = syntheticFlows(30 * 2500, { seed: 8, startMs: Date.now() - 60_000 });
       const data = [enc.templateMessage(unix), ...enc.dataMessages(flows, unix)];
-      const s = createSocket('udp4');
-      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-      for (const d of data) await new Promise<void>((r) => s.send(d, listener.port, '127.0.0.1', () => r()));
-      s.close();
+      await sendAll(listener.port, data);
       // ~3.3 MB waiting in an 8 MiB queue: far past the shedding threshold (1/8).
       await until(() => collector.status().queue.depth > 2_000_000, 10_000);
       collector.resumeDecoding();
@@ -154,10 +153,7 @@ test('load shedding: while decoding is behind, live detection skips whole batche
       assert.ok(lines.some((l) => l.includes('live detection skips batches')), 'the shedding is logged');
       // Once caught up, new traffic is observed in full.
       const more = enc.dataMessages(syntheticFlows(300, { seed: 9, startMs: Date.now() - 30_000 }), unix);
-      const s2 = createSocket('udp4');
-      await new Promise<void>((r) => s2.bind(0, '127.0.0.1', () => r()));
-      for (const m of more) await new Promise<void>((r) => s2.send(m, listener.port, '127.0.0.1', () => r()));
-      s2.close();
+      await sendAll(listener.port, more);
       await until(() => collector.status().detection!.flows === d.flows + 300, 10_000);
       assert.equal(collector.status().detection!.shed, d.shed);
     } finally {
