@@ -27,8 +27,8 @@ export type OutputRecord = Partial<Pick<FlowRecord, Exclude<OutputField, 'direct
 };
 
 export interface SelectedRecord {
-  /** Ids of every criterion that matched, in document order. */
-  criteria: string[];
+  /** Ids of every criterion that matched, in document order (shared and frozen when only one did). */
+  criteria: readonly string[];
   fields: OutputRecord;
 }
 
@@ -148,6 +148,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       behaviour: m.behaviour ? { selector: m.behaviour.selector, minScore: m.behaviour.minScore ?? 1 } : null,
     };
   });
+  const singleIds: readonly (readonly string[])[] = crit.map((c) => Object.freeze([c.id]));
   const cidrs = CidrSet.compile(tagged);
   const pool = cidrs.pool;
   const setIndex = cidrs.setIndex;
@@ -334,6 +335,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       if (unindexed.length > 0) nc = addCandidates(unindexed, nc);
       if (nc === 0) continue;
       let ids: string[] | null = null;
+      let one: readonly string[] | null = null;
       // Document order for the ids; candidate lists are short, insertion sort allocates nothing.
       for (let k = 1; k < nc; k++) {
         const v = cand[k];
@@ -344,15 +346,20 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         }
         cand[j + 1] = v;
       }
+      let first = -1;
       for (let k = 0; k < nc; k++) {
         const i = cand[k];
         if (check(crit[i], f, r, i, behaviour)) {
-          (ids ??= []).push(crit[i].id);
+          if (first < 0) first = i;
+          else (ids ??= [crit[first].id]).push(crit[i].id);
           perCount[i]++;
         }
       }
-      if (ids) {
-        selected.push(minimize(f, ids) as SelectedRecord);
+      // Most records match one criterion: they share that criterion's frozen one-element list.
+      if (ids === null && first >= 0) one = singleIds[first];
+      const matched = ids ?? one;
+      if (matched) {
+        selected.push(minimize(f, matched) as SelectedRecord);
         indexes.push(b);
       }
     }
@@ -386,7 +393,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   };
 }
 
-type Minimizer = (f: ClassifiedFlow, ids: string[]) => unknown;
+type Minimizer = (f: ClassifiedFlow, ids: readonly string[]) => unknown;
 
 /**
  * Builds the approved record of a selected flow: exactly the document's fields, domestic addresses
