@@ -69,6 +69,10 @@ describe('collector console: carrier role, demo replay', () => {
     assert.ok(datagrams > 0, `datagrams ${datagrams}`);
     // Polled every second: the demo keeps replaying, so the counter keeps rising.
     await eventually('records rising', () => numberAttr(page, 'total-records'), (n) => n > records);
+    // Live detection is on in the demo: its shed counter has a card (0 on this light stream).
+    await eventually('detection card', () => page.getByTestId('total-detection-shed').count(), (n) => n === 1);
+    assert.match(await page.getByTestId('total-detection-shed').innerText(), /検知の間引き/);
+    assert.equal(await numberAttr(page, 'total-detection-shed'), 0);
 
     assert.ok((await page.locator('.chart canvas').count()) >= 3, 'three uPlot charts draw on canvases');
     await page.locator('.chart canvas').first().waitFor({ state: 'visible' });

@@ -61,6 +61,8 @@ export interface CollectorStatus {
   queue: { depth: number; capacity: number };
   exporters: ExporterStatus[];
   history: HistoryPoint[];
+  /** Live detection counters; absent when detection is off. `shed`: flows skipped while decoding was behind. */
+  detection?: { flows: number; shed: number; advances: number; reported: number; seeds: number };
 }
 
 /** Mechanical information only (機械的情報, Act Art. 22): headers and volumes, never content. */

@@ -46,6 +46,8 @@ export const en = {
   'totals.perSecond': '{n} /s',
   'totals.unknownDetail': 'expired {expired} · recovered {recovered}',
   'totals.queueDetail': 'queue {depth} / {capacity}',
+  'totals.detectionShed': 'Detection shed',
+  'totals.detectionDetail': '{flows} flows observed · flows detection skipped while decoding was behind',
   'totals.ratioOfDatagrams': '{pct} of datagrams',
 
   'charts.heading': 'Trends',

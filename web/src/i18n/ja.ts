@@ -46,6 +46,8 @@ export const ja = {
   'totals.perSecond': '{n} /秒',
   'totals.unknownDetail': '失効 {expired}・回復 {recovered}',
   'totals.queueDetail': 'キュー {depth} / {capacity}',
+  'totals.detectionShed': '検知の間引き',
+  'totals.detectionDetail': '検知済み {flows} フロー・デコード遅延時に検知を省略したフロー',
   'totals.ratioOfDatagrams': 'データグラムの {pct}',
 
   'charts.heading': '推移',

@@ -54,6 +54,16 @@ export function TotalsCards({ status }: { status: CollectorStatus }) {
       tone: totals.queueDropped > 0 ? 'alert' : 'neutral',
     },
   ];
+  // Detection sheds batches rather than lose records (docs/reference/live-detection.md): shown when on.
+  if (status.detection) {
+    cards.push({
+      id: 'detection-shed',
+      label: t('totals.detectionShed'),
+      value: status.detection.shed,
+      detail: t('totals.detectionDetail', { flows: n(status.detection.flows) }),
+      tone: status.detection.shed > 0 ? 'warn' : 'neutral',
+    });
+  }
 
   return (
     <section className="totals" aria-labelledby="totals-heading">
