@@ -2,7 +2,8 @@ import { fetchSelectionStatus } from '../../api/api-client';
 import type { SelectionApproval, SelectionStatus } from '../../api/selection-types';
 import { usePolling } from '../../api/use-polling';
 import { ApiErrorBanner } from '../../components/api-error-banner';
-import { formatClock, formatDateTime, formatInteger, formatIso, formatPercent } from '../../format/format';
+import { PageHead } from '../../components/page-head';
+import { formatClock, formatDateTime, formatInteger, formatPercent } from '../../format/format';
 import { useI18n } from '../../i18n/i18n-context';
 import { SelectedSearchPanel } from './selected-search-panel';
 import { SelectionCharts } from './selection-charts';
@@ -16,29 +17,13 @@ const SHORT_HASH = 12;
  * and a purpose-bound read of what was kept (Act Art. 23). Counts and ids only.
  */
 export function SelectionPage() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const status = usePolling(fetchSelectionStatus, { intervalMs: POLL_MS });
   const data = status.data;
   const live = data !== undefined && status.error === undefined;
   return (
     <div className={`page page-selection${live ? '' : ' is-stale'}`} aria-busy={data === undefined && status.error === undefined}>
-      <div className="page-head">
-        <div className="page-title-row">
-          <h1>{t('selection.title')}</h1>
-          {data && (
-            <span className={`live-state ${live ? 'is-live' : 'is-stale'}`} role="status">
-              <span className="live-dot" aria-hidden="true" />
-              {live ? t('collector.live') : t('collector.stale')}
-            </span>
-          )}
-          {status.receivedAt !== undefined && (
-            <span className="panel-meta" title={formatIso(status.receivedAt)}>
-              {t('collector.updated')} {formatClock(status.receivedAt, locale)}
-            </span>
-          )}
-        </div>
-        <p className="page-intro">{t('selection.intro')}</p>
-      </div>
+      <PageHead title={t('selection.title')} intro={t('selection.intro')} hasData={data !== undefined} live={live} receivedAt={status.receivedAt} />
       {status.error && <ApiErrorBanner error={status.error} lastOkAt={status.receivedAt} />}
       {data === undefined ? (
         status.error === undefined && <p className="loading">{t('api.loading')}</p>

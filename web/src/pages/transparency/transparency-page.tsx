@@ -3,7 +3,8 @@ import { ApiError, fetchTransparencyStatus, postTransparencyVerify } from '../..
 import type { TransparencyStatus, TransparencyVerifyResult } from '../../api/transparency-types';
 import { usePolling } from '../../api/use-polling';
 import { ApiErrorBanner } from '../../components/api-error-banner';
-import { formatClock, formatDateTime, formatInteger, formatIso } from '../../format/format';
+import { PageHead } from '../../components/page-head';
+import { formatClock, formatDateTime, formatInteger } from '../../format/format';
 import { useI18n } from '../../i18n/i18n-context';
 
 const POLL_MS = 5_000;
@@ -16,30 +17,14 @@ const SHORT_HASH = 12;
  * the log as it is now.
  */
 export function TransparencyPage() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const status = usePolling(fetchTransparencyStatus, { intervalMs: POLL_MS });
   const data = status.data;
   const live = data !== undefined && status.error === undefined;
 
   return (
     <div className={`page page-transparency${live ? '' : ' is-stale'}`} aria-busy={data === undefined && status.error === undefined}>
-      <div className="page-head">
-        <div className="page-title-row">
-          <h1>{t('transparency.title')}</h1>
-          {data && (
-            <span className={`live-state ${live ? 'is-live' : 'is-stale'}`} role="status">
-              <span className="live-dot" aria-hidden="true" />
-              {live ? t('collector.live') : t('collector.stale')}
-            </span>
-          )}
-          {status.receivedAt !== undefined && (
-            <span className="panel-meta" title={formatIso(status.receivedAt)}>
-              {t('collector.updated')} {formatClock(status.receivedAt, locale)}
-            </span>
-          )}
-        </div>
-        <p className="page-intro">{t('transparency.intro')}</p>
-      </div>
+      <PageHead title={t('transparency.title')} intro={t('transparency.intro')} hasData={data !== undefined} live={live} receivedAt={status.receivedAt} />
       {status.error && <ApiErrorBanner error={status.error} lastOkAt={status.receivedAt} />}
       {data === undefined ? (
         status.error === undefined && <p className="loading">{t('api.loading')}</p>
