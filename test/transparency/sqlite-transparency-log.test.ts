@@ -10,6 +10,7 @@ import { verifyInclusion } from '../../src/core/transparency/merkle-proof.js';
 import { MemoryMerkleNodeStore, MerkleTree } from '../../src/core/transparency/merkle-tree.js';
 import { scheduleCheckpoints } from '../../src/transparency/checkpoint-scheduler.js';
 import { LOG_KEY_FILE, loadOrCreateLogKey } from '../../src/transparency/log-key.js';
+import { SqliteMerkleNodeStore } from '../../src/storage/sqlite/sqlite-merkle-node-store.js';
 import { openTransparencyLog } from '../../src/transparency/open-transparency-log.js';
 import { transparencyLogContract } from './transparency-log.case.js';
 import { sampleEntries } from './sample-entries.js';
@@ -123,5 +124,25 @@ test('migration 8 drops the stored tree levels that are not multiples of 3; root
   await reopened.append(sampleEntries(5, 100));
   assert.equal((await reopened.issueCheckpoint()).size, 105);
   await reopened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the node store reads a range of stored hashes as the point reads give them, around gaps too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-trange-'));
+  const log = openTransparencyLog(dir, { origin: 'test.example/log' });
+  await log.append(sampleEntries(40));
+  await log.close();
+  execFileSync('sqlite3', [join(dir, 'sakimori.db'), 'DROP TRIGGER log_entries_append_only_d; DELETE FROM log_entries WHERE seq IN (8, 13);']);
+  const raw = new BetterSqlite3(join(dir, 'sakimori.db'), { readonly: true });
+  const store = new SqliteMerkleNodeStore(raw);
+  for (const [level, start, end] of [[0, 0, 8], [0, 8, 16], [0, 10, 20], [0, 36, 44], [0, 50, 58], [3, 0, 8], [3, 2, 4], [6, 0, 8]] as const) {
+    const points = Array.from({ length: end - start }, (_, k) => store.getNode(level, start + k));
+    const range = store.getNodes(level, start, end);
+    assert.equal(range.length, end - start);
+    range.forEach((h, k) => assert.deepEqual(h === undefined ? undefined : Buffer.from(h), points[k], `(${level}, ${start + k}) in [${start}, ${end})`));
+  }
+  assert.equal(store.getNodes(0, 8, 16)[0], undefined);
+  assert.notEqual(store.getNodes(0, 8, 16)[1], undefined);
+  raw.close();
   rmSync(dir, { recursive: true, force: true });
 });

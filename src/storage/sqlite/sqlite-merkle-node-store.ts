@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { SakimoriError } from '../../core/errors.js';
-import { nodeHash } from '../../core/transparency/merkle-hash.js';
+import { HASH_SIZE, nodeHash } from '../../core/transparency/merkle-hash.js';
 import type { MerkleNode, MerkleNodeStore } from '../../core/transparency/merkle-tree.js';
 import { MultiRowInsert } from './multi-row-insert.js';
 
@@ -11,6 +11,9 @@ import { MultiRowInsert } from './multi-row-insert.js';
  * (docs/reference/transparency-log.md, "Storage").
  */
 export const LOG_NODE_LEVEL_STRIDE = 3;
+
+/** First and last index present in a range and their hashes in index order, as hex (all null when none). */
+type Run = [number, number, string] | [null, null, null];
 
 /**
  * MerkleNodeStore over the embedded database. Level 0 is read from log_entries.leaf_hash (the
@@ -25,6 +28,8 @@ export class SqliteMerkleNodeStore implements MerkleNodeStore {
   private readonly node: BetterSqlite3.Statement<[number, number], Buffer>;
   private readonly leafRange: BetterSqlite3.Statement<[number, number], { i: number; h: Buffer }>;
   private readonly nodeRange: BetterSqlite3.Statement<[number, number, number], { i: number; h: Buffer }>;
+  private readonly leafRun: BetterSqlite3.Statement<[number, number], Run>;
+  private readonly nodeRun: BetterSqlite3.Statement<[number, number, number], Run>;
   private readonly insert: MultiRowInsert;
 
   constructor(raw: BetterSqlite3.Database) {
@@ -32,6 +37,12 @@ export class SqliteMerkleNodeStore implements MerkleNodeStore {
     this.node = raw.prepare<[number, number], Buffer>('SELECT hash FROM log_nodes WHERE level = ? AND idx = ?').pluck();
     this.leafRange = raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?');
     this.nodeRange = raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?');
+    this.leafRun = raw
+      .prepare<[number, number], Run>(`SELECT min(seq), max(seq), group_concat(hex(leaf_hash), '' ORDER BY seq) FROM log_entries WHERE seq >= ? AND seq < ?`)
+      .raw();
+    this.nodeRun = raw
+      .prepare<[number, number, number], Run>(`SELECT min(idx), max(idx), group_concat(hex(hash), '' ORDER BY idx) FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?`)
+      .raw();
     this.insert = new MultiRowInsert(raw, 'INSERT INTO log_nodes (level, idx, hash)', 3);
   }
 
@@ -39,9 +50,21 @@ export class SqliteMerkleNodeStore implements MerkleNodeStore {
     return level === 0 ? this.leaf.get(index) : this.node.get(level, index);
   }
 
-  /** Nodes of a stored level, undefined where absent. */
+  /**
+   * Nodes of a stored level, undefined where absent. The hashes come back as one hex string with
+   * the first and last index present (a Buffer per row costs more than reading the row); only
+   * when the rows present are not a gapless run from `start` are they read one object per row.
+   */
   getNodes(level: number, start: number, end: number): (Uint8Array | undefined)[] {
     const out = new Array<Uint8Array | undefined>(end - start).fill(undefined);
+    const [first, last, hex] = (level === 0 ? this.leafRun.get(start, end) : this.nodeRun.get(level, start, end)) as Run;
+    if (first === null) return out;
+    const n = last - first + 1;
+    if (first === start && hex.length === n * 2 * HASH_SIZE) {
+      const bytes = Buffer.from(hex, 'hex');
+      for (let k = 0; k < n; k++) out[k] = new Uint8Array(bytes.buffer, bytes.byteOffset + k * HASH_SIZE, HASH_SIZE);
+      return out;
+    }
     const rows = level === 0 ? this.leafRange.all(start, end) : this.nodeRange.all(level, start, end);
     for (const r of rows) out[r.i - start] = r.h;
     return out;
