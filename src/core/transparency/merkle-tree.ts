@@ -11,8 +11,8 @@ import { MerkleProofError, isValidSubtree } from './merkle-proof.js';
  * of draft-ietf-plants-merkle-tree-certs, i.e. a run of perfect subtrees of decreasing size;
  * at most one of them per proof is not itself perfect, so root, inclusion and consistency
  * proofs each cost O(log n) node reads. A store may keep only every `levelStride`-th level:
- * each node of a level in between then costs one read of at most 2^(stride-1) nodes and that
- * many hashes, still O(log n) per proof for a fixed stride.
+ * a node of a level in between is folded from the stored level below, out of one read of the
+ * 2^stride stored nodes of its tile, still O(log n) reads and hashes per proof for a fixed stride.
  */
 
 export interface MerkleNode {
