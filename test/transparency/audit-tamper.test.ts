@@ -90,7 +90,9 @@ describe('audit verify on a tampered database', () => {
     assert.match(v.stderr, /\[entry-modified\] entry 43: does not match checkpoint 3 \(size 60\)/);
   });
 
-  test('an edited entry whose leaf hash was rewritten too is still located, to its pair of leaves', () => {
+  // The log stores tree levels 0, 3, 6, … (sqlite-merkle-node-store.ts): the export derives
+  // levels 1 and 2 from the rewritten leaf hashes, so the stored level-3 node pins the edit to its 8 leaves.
+  test('an edited entry whose leaf hash was rewritten too is still located, to its tile of 8 leaves', () => {
     const dir = copy();
     const text = execFileSync('sqlite3', [join(dir, 'sakimori.db'), 'SELECT entry FROM log_entries WHERE seq = 43'], { encoding: 'utf8' }).trimEnd();
     const forged = text.replace('dst_port=23', 'dst_port=22');
@@ -98,7 +100,7 @@ describe('audit verify on a tampered database', () => {
     sql(dir, `DROP TRIGGER log_entries_append_only_u; UPDATE log_entries SET entry = '${forged.replaceAll("'", "''")}', leaf_hash = X'${hash}' WHERE seq = 43;`);
     const v = exportAndVerify(dir);
     assert.equal(v.status, 1);
-    assert.match(v.first, /\[entry-modified\] entries 42\.\.43: the first entry that does not match checkpoint 3 \(size 60\)/);
+    assert.match(v.first, /\[entry-modified\] entries 40\.\.47: the first entry that does not match checkpoint 3 \(size 60\)/);
   });
 
   test('a deleted row is named by its seq', () => {

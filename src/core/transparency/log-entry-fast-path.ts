@@ -1,7 +1,7 @@
 /**
- * Hand-written validation and RFC 8785 serialization for the two entry types that make up
- * nearly all of the log: selection attestations (one per selection batch, Act Art. 22) and
- * selected-data accesses (one per read, Act Art. 23). The zod schemas in log-entry.ts stay the
+ * Hand-written validation and RFC 8785 serialization for the entry types that make up nearly
+ * all of the log: selection attestations (one per selection batch, Act Art. 22), selected-data
+ * accesses (one per read, Act Art. 23), approval decisions and case transitions. The zod schemas in log-entry.ts stay the
  * definition; this is a shortcut that must never accept what they refuse.
  *
  * The rule that keeps it safe: `fastEntry` returns an entry only when it is certain the schema
@@ -60,6 +60,10 @@ export function fastEntry(value: unknown, stored: boolean, version: number, seq?
       return selectionAttestation(v, envelope, version, seq as number, at);
     case 'selected-data-access':
       return selectedDataAccess(v, envelope, version, seq as number, at);
+    case 'approval-decision':
+      return approvalDecision(v, envelope, version, seq as number, at);
+    case 'case-transition':
+      return caseTransition(v, envelope, version, seq as number, at);
     default:
       return undefined;
   }
@@ -143,6 +147,72 @@ function selectedDataAccess(v: Obj, envelope: number, version: number, seq: numb
     `"at":${JSON.stringify(at)},${hasBasis ? `"basisId":${JSON.stringify(basisId)},` : ''}"purpose":${JSON.stringify(purpose)},` +
     `"query":${JSON.stringify(query)},"resultCount":${resultCount},"seq":${seq},"type":"selected-data-access","v":${version}}`;
   return { entry, text };
+}
+
+const DECISIONS: ReadonlySet<unknown> = new Set(['approved', 'rejected', 'revoked', 'amended', 'notified-after-action']);
+
+function approvalDecision(v: Obj, envelope: number, version: number, seq: number, at: string): FastEntry | undefined {
+  const { approvalId, subject, decision, decidedBy, criteriaHash, validFrom, validUntil, reason } = v;
+  const hasHash = criteriaHash !== undefined;
+  const hasFrom = validFrom !== undefined;
+  const hasUntil = validUntil !== undefined;
+  const hasReason = reason !== undefined;
+  if ((!hasHash && 'criteriaHash' in v) || (!hasFrom && 'validFrom' in v) || (!hasUntil && 'validUntil' in v) || (!hasReason && 'reason' in v)) return undefined;
+  if (Object.keys(v).length !== 5 + Number(hasHash) + Number(hasFrom) + Number(hasUntil) + Number(hasReason) + envelope) return undefined;
+  if (!isId(approvalId) || !isToken(subject) || !DECISIONS.has(decision)) return undefined;
+  if ((hasHash && !isSha256(criteriaHash)) || (hasFrom && !isTimestamp(validFrom)) || (hasUntil && !isTimestamp(validUntil)) || (hasReason && !isText(reason, 500))) return undefined;
+  const actor = fastActor(decidedBy);
+  if (!actor) return undefined;
+  const entry: Obj = {
+    type: 'approval-decision',
+    approvalId,
+    subject,
+    decision,
+    decidedBy: actor.value,
+    ...(hasHash ? { criteriaHash } : {}),
+    ...(hasFrom ? { validFrom } : {}),
+    ...(hasUntil ? { validUntil } : {}),
+    ...(hasReason ? { reason } : {}),
+    at,
+    v: version,
+    seq,
+  };
+  // RFC 8785 order: approvalId, at, criteriaHash, decidedBy {…}, decision, reason, seq, subject, type, v, validFrom, validUntil.
+  const text =
+    `{"approvalId":${JSON.stringify(approvalId)},"at":${JSON.stringify(at)},${hasHash ? `"criteriaHash":${JSON.stringify(criteriaHash)},` : ''}` +
+    `"decidedBy":${actor.text},"decision":${JSON.stringify(decision)},${hasReason ? `"reason":${JSON.stringify(reason)},` : ''}` +
+    `"seq":${seq},"subject":${JSON.stringify(subject)},"type":"approval-decision","v":${version}` +
+    `${hasFrom ? `,"validFrom":${JSON.stringify(validFrom)}` : ''}${hasUntil ? `,"validUntil":${JSON.stringify(validUntil)}` : ''}}`;
+  return { entry, text };
+}
+
+function caseTransition(v: Obj, envelope: number, version: number, seq: number, at: string): FastEntry | undefined {
+  const { caseId, from, to, actor: a, reason } = v;
+  const hasReason = reason !== undefined;
+  if (!hasReason && 'reason' in v) return undefined;
+  if (Object.keys(v).length !== 5 + Number(hasReason) + envelope) return undefined;
+  if (!isId(caseId) || !isToken(from) || !isToken(to) || (hasReason && !isText(reason, 500))) return undefined;
+  const actor = fastActor(a);
+  if (!actor) return undefined;
+  const entry: Obj = { type: 'case-transition', caseId, from, to, actor: actor.value, ...(hasReason ? { reason } : {}), at, v: version, seq };
+  // RFC 8785 order: actor {…}, at, caseId, from, reason, seq, to, type, v.
+  const text =
+    `{"actor":${actor.text},"at":${JSON.stringify(at)},"caseId":${JSON.stringify(caseId)},"from":${JSON.stringify(from)},` +
+    `${hasReason ? `"reason":${JSON.stringify(reason)},` : ''}"seq":${seq},"to":${JSON.stringify(to)},"type":"case-transition","v":${version}}`;
+  return { entry, text };
+}
+
+/** The schema's `actor` (who, role, organisation) and its canonical text, or undefined. */
+function fastActor(x: unknown): { value: Obj; text: string } | undefined {
+  if (!isPlain(x)) return undefined;
+  const a = x as Obj;
+  if (Object.keys(a).length !== 3) return undefined;
+  const { who, role, organisation } = a;
+  if (!isId(who) || !isToken(role) || !isText(organisation, 200)) return undefined;
+  return {
+    value: { who, role, organisation },
+    text: `{"organisation":${JSON.stringify(organisation)},"role":${JSON.stringify(role)},"who":${JSON.stringify(who)}}`,
+  };
 }
 
 /** zod's object and record types take plain objects only; anything else is left to zod. */

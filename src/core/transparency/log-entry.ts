@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJsonOfValidated } from './canonical-json.js';
 import { fastEntry } from './log-entry-fast-path.js';
+import { digestBytes } from './merkle-hash.js';
 
 /**
  * Entries of the transparency log: the evidence the commission (サイバー通信情報監理委員会,
@@ -278,8 +279,7 @@ export function decodeLogEntry(text: string): LogEntry {
  * hash every entry.
  */
 export function entryLeafHash(text: string): Uint8Array {
-  const b = hash('sha256', `\u0000${text}`, 'buffer');
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return digestBytes(hash('sha256', `\u0000${text}`, 'binary'));
 }
 
 function invalid(error: z.ZodError): LogEntryError {

@@ -10,7 +10,9 @@ import { MerkleProofError, isValidSubtree } from './merkle-proof.js';
  * stays reconstructible. Every range the RFC 9162 recursions ask for is a subtree in the sense
  * of draft-ietf-plants-merkle-tree-certs, i.e. a run of perfect subtrees of decreasing size;
  * at most one of them per proof is not itself perfect, so root, inclusion and consistency
- * proofs each cost O(log n) node reads.
+ * proofs each cost O(log n) node reads. A store may keep only every `levelStride`-th level:
+ * a node of a level in between is folded from the stored level below, out of one read of the
+ * 2^stride stored nodes of its tile, still O(log n) reads and hashes per proof for a fixed stride.
  */
 
 export interface MerkleNode {
@@ -25,31 +27,47 @@ export interface MerkleNode {
  * database implementation can commit them with the new tree size.
  */
 export interface MerkleNodeStore {
+  /**
+   * The store keeps only levels that are multiples of this (level 0 always), like the tiles of
+   * C2SP tlog-tiles; a node of another level is recomputed from the 2^(level mod stride) nodes
+   * of the stored level below it. Default 1: every level. putNodes still receives every node
+   * and drops the rest.
+   */
+  readonly levelStride?: number;
   getNode(level: number, index: number): Uint8Array | undefined;
+  /** Nodes (level, start … end-1) of a stored level in one read, undefined where absent; optional. */
+  getNodes?(level: number, start: number, end: number): (Uint8Array | undefined)[];
   putNodes(nodes: readonly MerkleNode[]): void;
 }
 
 export class MemoryMerkleNodeStore implements MerkleNodeStore {
   private readonly levels: Uint8Array[][] = [];
 
+  constructor(readonly levelStride = 1) {}
+
   getNode(level: number, index: number): Uint8Array | undefined {
     return this.levels[level]?.[index];
   }
 
   putNodes(nodes: readonly MerkleNode[]): void {
-    for (const n of nodes) (this.levels[n.level] ??= [])[n.index] = n.hash;
+    for (const n of nodes) if (n.level % this.levelStride === 0) (this.levels[n.level] ??= [])[n.index] = n.hash;
   }
 }
 
 export interface AppendResult {
   size: number;
-  root: Uint8Array;
+  readonly root: Uint8Array;
   /** Nodes handed to putNodes, leaves included. */
   written: readonly MerkleNode[];
 }
 
 export class MerkleTree {
   private treeSize: number;
+  private readonly stride: number;
+  /** The compact range of treeSize once an append has computed it: the next append starts from it. */
+  private range: MerkleNode[] | undefined;
+  /** The last block of stored nodes read to fold a node between stored levels; dropped on append. */
+  private block: { level: number; first: number; hashes: (Uint8Array | undefined)[] } | undefined;
 
   constructor(
     private readonly store: MerkleNodeStore,
@@ -57,6 +75,8 @@ export class MerkleTree {
   ) {
     requireIndex(size);
     this.treeSize = size;
+    this.stride = store.levelStride ?? 1;
+    if (!Number.isSafeInteger(this.stride) || this.stride < 1) throw new RangeError(`level stride ${this.stride}`);
   }
 
   get size(): number {
@@ -65,10 +85,13 @@ export class MerkleTree {
 
   /**
    * Appends leaf hashes (RFC 9162 §2.1.1 MTH({d}) of each entry). Reads the current compact
-   * range (one node per set bit of the size), then merges equal-level neighbours in memory.
+   * range (one node per set bit of the size) unless this instance appended last, then merges
+   * equal-level neighbours in memory. The root is folded only when asked for.
    */
   appendLeaves(leafHashes: readonly Uint8Array[]): AppendResult {
-    const range = this.compactRange(this.treeSize);
+    const range = this.range ?? this.compactRange(this.treeSize);
+    this.range = undefined;
+    this.block = undefined;
     const written: MerkleNode[] = [];
     let size = this.treeSize;
     for (const hash of leafHashes) {
@@ -86,7 +109,16 @@ export class MerkleTree {
     requireIndex(size);
     this.store.putNodes(written);
     this.treeSize = size;
-    return { size, root: foldRange(range), written };
+    this.range = range;
+    const snapshot = range.slice();
+    let root: Uint8Array | undefined;
+    return {
+      size,
+      written,
+      get root(): Uint8Array {
+        return (root ??= foldRange(snapshot));
+      },
+    };
   }
 
   /** MTH(D[0:size]) for any size up to the current one (RFC 9162 §2.1.1). */
@@ -181,10 +213,41 @@ export class MerkleTree {
     return nodeHash(this.node(start, k), this.rangeHash(start + k, end));
   }
 
-  /** The perfect subtree covering [start, start + width). */
+  /**
+   * The perfect subtree covering [start, start + width): read, or folded from the stored level
+   * below. With a level stride, the 2^stride stored nodes under one stored ancestor are read
+   * together and kept until the next append: a proof's path crosses each such block once.
+   */
   private node(start: number, width: number): Uint8Array {
     const level = Math.log2(width);
-    const index = start / width;
+    const above = level % this.stride;
+    const base = level - above;
+    const first = start / 2 ** base;
+    const count = 2 ** above;
+    if (this.stride === 1) return this.storedNode(level, first);
+    const blockWidth = 2 ** this.stride;
+    const blockFirst = Math.floor(first / blockWidth) * blockWidth;
+    let block = this.block;
+    if (block === undefined || block.level !== base || block.first !== blockFirst) {
+      if (above === 0) return this.storedNode(level, first);
+      block = this.block = { level: base, first: blockFirst, hashes: this.readNodes(base, blockFirst, blockFirst + blockWidth) };
+    }
+    const hashes = block.hashes.slice(first - blockFirst, first - blockFirst + count);
+    for (let k = 0; k < count; k++) {
+      if (hashes[k] === undefined) throw new MerkleProofError('SAKI_ERR_MERKLE_NODE_MISSING', `node store has no node at level ${base}, index ${first + k}`);
+    }
+    for (let n = count; n > 1; n /= 2) for (let k = 0; k < n / 2; k++) hashes[k] = nodeHash(hashes[2 * k] as Uint8Array, hashes[2 * k + 1] as Uint8Array);
+    return hashes[0] as Uint8Array;
+  }
+
+  private readNodes(level: number, start: number, end: number): (Uint8Array | undefined)[] {
+    if (this.store.getNodes) return this.store.getNodes(level, start, end);
+    const row = new Array<Uint8Array | undefined>(end - start);
+    for (let k = 0; k < end - start; k++) row[k] = this.store.getNode(level, start + k);
+    return row;
+  }
+
+  private storedNode(level: number, index: number): Uint8Array {
     const hash = this.store.getNode(level, index);
     if (hash === undefined) throw new MerkleProofError('SAKI_ERR_MERKLE_NODE_MISSING', `node store has no node at level ${level}, index ${index}`);
     return hash;

@@ -221,4 +221,17 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX selected_flows_stored ON selected_flows (stored_ms);
     `,
   },
+  {
+    // Transparency log: log_nodes keeps only levels that are multiples of 3 (LOG_NODE_LEVEL_STRIDE
+    // in sqlite-merkle-node-store.ts); the levels in between are recomputed from the stored level
+    // below when a proof needs them. Existing databases drop the rows of those levels: they are
+    // derived data (hashes of stored hashes), not log content, and the signed checkpoints cover the
+    // entries. The append-only trigger is lifted for this one statement and put back as it was.
+    version: 8,
+    sql: `
+      DROP TRIGGER log_nodes_append_only_d;
+      DELETE FROM log_nodes WHERE level % 3 <> 0;
+      CREATE TRIGGER log_nodes_append_only_d BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'log_nodes is append-only'); END;
+    `,
+  },
 ];

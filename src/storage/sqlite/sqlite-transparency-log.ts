@@ -3,7 +3,7 @@ import { SakimoriError } from '../../core/errors.js';
 import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote } from '../../core/transparency/checkpoint.js';
 import { encodeLogEntry, type EncodedEntry, type LogEntryInput } from '../../core/transparency/log-entry.js';
 import { hashesEqual } from '../../core/transparency/merkle-hash.js';
-import { MerkleTree } from '../../core/transparency/merkle-tree.js';
+import { MerkleTree, type AppendResult } from '../../core/transparency/merkle-tree.js';
 import { extractCosignature } from '../../core/transparency/witness.js';
 import { endorseKeyRotation, type KeyRotationEntry } from '../../core/transparency/key-rotation.js';
 import type {
@@ -107,10 +107,7 @@ export class SqliteTransparencyLog implements TransparencyLog {
   async storedHashes(level: number, start: number, end: number): Promise<(Uint8Array | undefined)[]> {
     requireRange(start, end);
     if (!Number.isSafeInteger(level) || level < 0) throw new SakimoriError('SAKI_ERR_PROOF_RANGE', `level ${level}`);
-    const out = new Array<Uint8Array | undefined>(end - start).fill(undefined);
-    const rows = level === 0 ? this.stmt.leaves.all(start, end) : this.stmt.nodes.all(level, start, end);
-    for (const r of rows) out[r.i - start] = new Uint8Array(r.h);
-    return out;
+    return this.store.hashesAt(level, start, end).map((h) => (h === undefined ? undefined : new Uint8Array(h)));
   }
 
   async root(size?: number): Promise<Uint8Array> {
@@ -167,7 +164,7 @@ export class SqliteTransparencyLog implements TransparencyLog {
     const ms = at.getTime();
     const tree = new MerkleTree(this.store, size);
     const leafHashes = new Array<Uint8Array>(inputs.length);
-    let root: Uint8Array | undefined;
+    let last: AppendResult | undefined;
     for (let i = 0; i < inputs.length; i += MultiRowInsert.MAX_ROWS) {
       const n = Math.min(MultiRowInsert.MAX_ROWS, inputs.length - i);
       const chunk = new Array<EncodedEntry>(n);
@@ -181,9 +178,10 @@ export class SqliteTransparencyLog implements TransparencyLog {
         args[o + 2] = chunk[k].text;
         args[o + 3] = ms;
       });
-      root = tree.appendLeaves(leafHashes.slice(i, i + n)).root;
+      last = tree.appendLeaves(leafHashes.slice(i, i + n));
     }
-    return { firstSeq: size, size: tree.size, rootHash: root ?? tree.root(), leafHashes };
+    // The tree keeps its compact range between chunks; the root is folded once, for the last one.
+    return { firstSeq: size, size: tree.size, rootHash: last ? last.root : tree.root(), leafHashes };
   }
 
   private encode(input: LogEntryInput, index: number, seq: number, iso: string): EncodedEntry {
@@ -302,8 +300,6 @@ function prepareStatements(raw: BetterSqlite3.Database) {
   return {
     maxSeq: raw.prepare<[], number | null>('SELECT max(seq) FROM log_entries').pluck(),
     entries: raw.prepare<[number, number], LogEntryTable>('SELECT seq, leaf_hash, entry, appended_at FROM log_entries WHERE seq >= ? AND seq < ? ORDER BY seq'),
-    leaves: raw.prepare<[number, number], { i: number; h: Buffer }>('SELECT seq AS i, leaf_hash AS h FROM log_entries WHERE seq >= ? AND seq < ?'),
-    nodes: raw.prepare<[number, number, number], { i: number; h: Buffer }>('SELECT idx AS i, hash AS h FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ?'),
     checkpoints: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY id'),
     latest: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY id DESC LIMIT 1'),
     largest: raw.prepare<[], LogCheckpointTable>('SELECT * FROM log_checkpoints ORDER BY size DESC, id LIMIT 1'),

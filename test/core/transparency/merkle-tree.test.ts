@@ -36,6 +36,9 @@ const ROOTS = [
 class CountingStore implements MerkleNodeStore {
   reads = 0;
   constructor(private readonly inner: MerkleNodeStore = new MemoryMerkleNodeStore()) {}
+  get levelStride(): number | undefined {
+    return this.inner.levelStride;
+  }
   getNode(level: number, index: number): Uint8Array | undefined {
     this.reads++;
     return this.inner.getNode(level, index);
@@ -265,18 +268,65 @@ test('a tree of a few thousand leaves, grown in random batches, proves every lea
 test('one append writes the leaf and at most log2(n) parents, and reads only the compact range', () => {
   const rand = prng(7);
   const store = new CountingStore();
-  const tree = new MerkleTree(store);
+  const continued = new MerkleTree(new MemoryMerkleNodeStore());
+  let size = 0;
   for (const leaf of randomLeaves(1100, rand)) {
     store.reads = 0;
-    const before = tree.size;
-    const r = tree.appendLeaves([leaf]);
+    const before = size;
+    // A fresh tree over the store (as the log opens one per transaction) reads the compact range…
+    const r = new MerkleTree(store, before).appendLeaves([leaf]);
+    size = r.size;
     const popcount = before.toString(2).split('1').length - 1;
     assert.equal(store.reads, popcount);
+    // …and a tree that made the last append starts from the range it kept.
+    assert.deepEqual(continued.appendLeaves([leaf]).root, r.root);
     // Parents written = trailing one bits of the old size.
     const trailingOnes = (before.toString(2).match(/1*$/) as RegExpMatchArray)[0].length;
     assert.equal(r.written.length, 1 + trailingOnes);
     assert.ok(r.written.length <= 1 + Math.floor(Math.log2(r.size)));
   }
+});
+
+test('a store keeping only every 2nd, 3rd or 4th level gives the same roots and proofs, reading O(log n) nodes', () => {
+  const rand = prng(20261123);
+  const leaves = randomLeaves(1500, rand);
+  const ref = new Reference(leaves);
+  for (const stride of [2, 3, 4]) {
+    const inner = new MemoryMerkleNodeStore(stride);
+    const store = new CountingStore(inner);
+    let size = 0;
+    while (size < leaves.length) {
+      const batch = leaves.slice(size, size + 1 + Math.floor(rand() * 200));
+      const r = new MerkleTree(store, size).appendLeaves(batch);
+      size += batch.length;
+      assert.deepEqual(r.root, ref.mth(0, size), `stride ${stride}, size ${size}`);
+    }
+    for (let level = 0; 2 ** level <= size; level++) {
+      assert.equal(inner.getNode(level, 0) !== undefined, level % stride === 0, `stride ${stride}: level ${level} stored?`);
+    }
+    const bound = (2 * log2ceil(size) + 2) * 2 ** stride;
+    for (let k = 0; k < 300; k++) {
+      const n = 1 + Math.floor(rand() * size);
+      const m = 1 + Math.floor(rand() * n);
+      const i = Math.floor(rand() * n);
+      const tree = new MerkleTree(store, size);
+      store.reads = 0;
+      assert.deepEqual(tree.root(n), ref.mth(0, n));
+      assert.deepEqual(tree.inclusionProof(i, n), ref.path(i, 0, n), `stride ${stride}: inclusionProof(${i}, ${n})`);
+      assert.deepEqual(tree.consistencyProof(m, n), ref.subproof(m, 0, n, true), `stride ${stride}: consistencyProof(${m}, ${n})`);
+      assert.ok(store.reads <= 3 * bound, `stride ${stride}: ${store.reads} reads for a root and two proofs at ${n}`);
+    }
+  }
+});
+
+test('a strided store missing a node under a folded one is a coded error', () => {
+  const store = new MemoryMerkleNodeStore(3);
+  new MerkleTree(store).appendLeaves(randomLeaves(20, prng(5)));
+  const holed = { levelStride: 3, getNode: (l: number, i: number) => (l === 0 && i === 5 ? undefined : store.getNode(l, i)), putNodes: () => {} };
+  assert.throws(
+    () => new MerkleTree(holed, 20).inclusionProof(0, 20),
+    (e: unknown) => e instanceof MerkleProofError && e.code === 'SAKI_ERR_MERKLE_NODE_MISSING' && /level 0, index 5/.test(e.message),
+  );
 });
 
 test('a tree reopened over an existing store continues where it stopped', () => {
