@@ -102,6 +102,8 @@ interface StepResult {
   queueDropped?: number;
   /** Cyber-office role: records through selection, kept, erased. */
   selection?: { in: number; selected: number; erased: number };
+  /** With live detection on: flows it observed and flows it shed while decoding was behind. */
+  detection?: { flows: number; shed: number };
 }
 
 /** BENCH_DETECT=1 runs live detection in the decode worker too (nfcapd does no detection, so it is off by default). */
@@ -170,7 +172,8 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   if (office || DETECT) cpSync(await geoSnapshotDir(), dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT }, ...office?.config }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const status = async () => (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number } };
+  const status = async () =>
+    (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number } };
   for (let i = 0; i < 100; i++) {
     try {
       await status();
@@ -194,10 +197,12 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   const sent = await runSender(file, udp, rate);
   let received = 0;
   let queueDropped = 0;
+  let detection: StepResult['detection'];
   for (let i = 0; i < 50; i++) {
     await sleep(200);
     const s = await status();
     queueDropped = s.totals.queueDropped;
+    detection = s.detection;
     if (s.totals.records === received && s.queue.depth === 0) break;
     received = s.totals.records;
   }
@@ -211,7 +216,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, ...(selection ? { selection } : {}) };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}) };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -266,7 +271,9 @@ async function ingest(): Promise<void> {
     log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB`);
     const b = await sakimoriStep(file, rate, 30);
     saki.push(b);
-    const sel = b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '';
+    const sel =
+      (b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '') +
+      (b.detection ? ` detection observed=${b.detection.flows} shed=${b.detection.shed}` : '');
     log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB${sel}`);
   }
   rmSync(dir, { recursive: true, force: true });
