@@ -43,6 +43,12 @@ async function sendAll(port: number, datagrams: readonly Uint8Array[]): Promise<
   s.close();
 }
 
+/** A logger whose JSON lines are kept in `lines`, to wait for a worker's log event. */
+function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, logger: createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) })) };
+}
+
 async function until(cond: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
@@ -94,8 +100,7 @@ test('live detection: IPFIX beacons sent to the carrier collector on loopback co
 test('first start without a geo snapshot: it is compiled on a helper thread while the decode worker goes on decoding', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'saki-live-geo-'));
   try {
-    const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const { logger, lines } = capturingLogger();
     const config = parseConfig({ dataDir, collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], storeFlows: false } });
     const collector = new Collector(config, logger);
     const [listener] = await collector.start();
@@ -122,8 +127,7 @@ test('load shedding: while decoding is behind, live detection skips whole batche
   const dataDir = mkdtempSync(join(tmpdir(), 'saki-live-shed-'));
   try {
     await loadGeoDatabase(nodeGeoIo(dataDir));
-    const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    const { logger, lines } = capturingLogger();
     const config = parseConfig({
       dataDir,
       collector: { listeners: [{ protocol: 'netflow', address: '127.0.0.1', port: 0 }], queueBytes: 8 * 1024 * 1024, receiveBufferBytes: 16 * 1024 * 1024, storeFlows: false },
