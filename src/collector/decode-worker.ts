@@ -26,6 +26,7 @@ import type { DetectionStage } from '../pipeline/detection-stage.js';
 import { RingReader, type RingBuffers } from './datagram-ring.js';
 import { createLiveDetection, seededC2Engine } from './live-detection.js';
 import { BehaviourStage } from '../pipeline/behaviour-stage.js';
+import { DetectionSampler } from '../pipeline/detection-sampler.js';
 
 /**
  * The decode side of the collector, in its own thread so that decoding and storage can never
@@ -116,31 +117,27 @@ let detectionFailed = false;
 const reader = new RingReader(data.ring);
 
 /**
- * Load shedding: collection (and selection) come first. Detection costs microseconds per flow on
- * this thread; when the decode queue backs up past SHED_AT of its capacity, whole batches skip
- * detection (counted in `detection.shed`) until the backlog is down to RESUME_AT.
+ * Load shedding (src/pipeline/detection-sampler.ts): collection and selection come first.
+ * Detection costs microseconds per flow on this thread; when the decode queue backs up, only a
+ * share of the batches is observed (the rest counted in `detection.shed`) until it drains.
  */
-const SHED_AT = 1 / 8;
-const RESUME_AT = 1 / 64;
-let shedding = false;
+const sampler = new DetectionSampler();
 /** Under sustained overload shedding starts and stops often: it is logged at most once a minute. */
 let lastShedLog = 0;
 function detect(records: readonly FlowRecord[]): void {
   const stage = liveDetection();
   if (!stage || records.length === 0) return;
   const fill = reader.depth() / reader.capacity();
-  if (shedding ? fill > RESUME_AT : fill > SHED_AT) {
-    const now = Date.now();
-    if (!shedding && now - lastShedLog >= 60_000) {
-      lastShedLog = now;
-      log('warn', 'decoding is behind: live detection skips batches until it catches up (counted in detection.shed)', { queueFill: Math.round(fill * 100) / 100, shedSoFar: stage.counters.shed });
-    }
-    shedding = true;
-    stage.shed(records.length);
+  if (sampler.admit(fill)) {
+    stage.observe(records, Date.now());
     return;
   }
-  shedding = false;
-  stage.observe(records, Date.now());
+  stage.shed(records.length);
+  const now = Date.now();
+  if (now - lastShedLog >= 60_000) {
+    lastShedLog = now;
+    log('warn', 'decoding is behind: live detection observes a share of the batches until it catches up (the rest counted in detection.shed)', { queueFill: Math.round(fill * 100) / 100, share: sampler.share, shedSoFar: stage.counters.shed });
+  }
 }
 
 /**
