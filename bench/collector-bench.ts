@@ -102,6 +102,8 @@ interface StepResult {
   queueDropped?: number;
   /** Cyber-office role: records through selection, kept, erased. */
   selection?: { in: number; selected: number; erased: number };
+  /** Sakimori only: longest event-loop delay of its socket thread during the step (ms). */
+  socketDelayMs?: number;
   /** With live detection on: flows it observed and flows it shed while decoding was behind. */
   detection?: { flows: number; shed: number };
 }
@@ -173,7 +175,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT }, ...office?.config }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () =>
-    (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number } };
+    (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };
   for (let i = 0; i < 100; i++) {
     try {
       await status();
@@ -198,13 +200,21 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   let received = 0;
   let queueDropped = 0;
   let detection: StepResult['detection'];
-  for (let i = 0; i < 50; i++) {
+  let socketDelayMs = 0;
+  // Settled when the queue is empty and the decoded count has not moved for a second: the worker
+  // reports every 250 ms and may still be working through its last drain (up to 2,048 datagrams)
+  // after the queue looks empty, so two equal readings 200 ms apart are not enough.
+  let stableSince = Date.now();
+  for (let i = 0; i < 100; i++) {
     await sleep(200);
     const s = await status();
     queueDropped = s.totals.queueDropped;
     detection = s.detection;
-    if (s.totals.records === received && s.queue.depth === 0) break;
-    received = s.totals.records;
+    socketDelayMs = s.socketThreadDelayMs?.max ?? 0;
+    if (s.totals.records !== received || s.queue.depth !== 0) {
+      received = s.totals.records;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 1000) break;
   }
   let selection: StepResult['selection'];
   if (office) {
@@ -216,7 +226,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}) };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, socketDelayMs, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}) };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -273,7 +283,8 @@ async function ingest(): Promise<void> {
     saki.push(b);
     const sel =
       (b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '') +
-      (b.detection ? ` detection observed=${b.detection.flows} shed=${b.detection.shed}` : '');
+      (b.detection ? ` detection observed=${b.detection.flows} shed=${b.detection.shed}` : '') +
+      ` socket-thread-max-delay=${(b.socketDelayMs ?? 0).toFixed(0)}ms`;
     log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB${sel}`);
   }
   rmSync(dir, { recursive: true, force: true });

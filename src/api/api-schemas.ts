@@ -36,6 +36,7 @@ export const collectorStatusSchema = z
     exporters: z.array(exporterCountersSchema),
     history: z.array(z.object({ t: z.number(), datagrams: z.number(), records: z.number(), malformed: z.number(), unknownTemplate: z.number(), dropped: z.number() })),
     hostUdpReceiveBufferErrors: z.number().nullable(),
+    socketThreadDelayMs: z.object({ p99: z.number(), max: z.number() }).openapi({ description: 'Event-loop delay of the socket thread since start (ms); a long stall overflows the kernel receive buffer' }),
     /** Live detection counters; absent when detection is off. `shed`: flows skipped while decoding was behind. */
     detection: z.object({ flows: z.number(), shed: z.number(), advances: z.number(), reported: z.number(), seeds: z.number() }).optional(),
   })

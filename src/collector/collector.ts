@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,11 @@ export interface CollectorStatus {
   history: CollectorSample[];
   /** Host-wide UDP receive-buffer overflows from /proc/net/snmp (kernel drops before we see a datagram). */
   hostUdpReceiveBufferErrors: number | null;
+  /**
+   * Event-loop delay of the socket thread since start (ms): while it is blocked nobody reads the
+   * sockets, and a long enough stall overflows the kernel receive buffer (counted above).
+   */
+  socketThreadDelayMs: { p99: number; max: number };
 }
 
 const HISTORY_SECONDS = 300;
@@ -84,6 +90,7 @@ export class Collector {
   #stored = 0;
   #erased = 0;
   #startedAt = new Date();
+  #loopDelay: IntervalHistogram | undefined;
   #history: CollectorSample[] = [];
   #lastTotals: ReturnType<CounterRegistry['totals']> | undefined;
   #sampler: NodeJS.Timeout | undefined;
@@ -124,6 +131,8 @@ export class Collector {
 
   async start(): Promise<BoundListener[]> {
     this.#startedAt = new Date();
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
     const data: DecodeWorkerData = {
       ring: this.#ring,
       role: this.#config.role,
@@ -183,6 +192,7 @@ export class Collector {
 
   async stop(): Promise<void> {
     if (this.#sampler) clearInterval(this.#sampler);
+    this.#loopDelay?.disable();
     this.#stopWatching?.();
     await this.#receiver.stop();
     const worker = this.#worker;
@@ -323,6 +333,10 @@ export class Collector {
       rates: { datagramsPerSecond: last?.datagrams ?? 0, recordsPerSecond: last?.records ?? 0 },
       history: [...this.#history],
       hostUdpReceiveBufferErrors: readHostUdpRcvbufErrors(),
+      socketThreadDelayMs: {
+        p99: this.#loopDelay && this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0,
+        max: this.#loopDelay && this.#loopDelay.count > 0 ? this.#loopDelay.max / 1e6 : 0,
+      },
     };
   }
 

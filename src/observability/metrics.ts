@@ -33,6 +33,8 @@ export function renderMetrics(status: CollectorStatus, role: string): string {
   if (status.hostUdpReceiveBufferErrors !== null) {
     counter('sakimori_host_udp_rcvbuf_errors_total', 'Host-wide UDP datagrams dropped by the kernel for a full receive buffer (/proc/net/snmp).', [[{}, status.hostUdpReceiveBufferErrors]]);
   }
+  counter('sakimori_collector_socket_thread_delay_max_seconds', 'Longest event-loop delay of the socket thread since start (nobody reads the sockets meanwhile).', [[{}, status.socketThreadDelayMs.max / 1000]], 'gauge');
+  counter('sakimori_collector_socket_thread_delay_p99_seconds', '99th percentile event-loop delay of the socket thread since start.', [[{}, status.socketThreadDelayMs.p99 / 1000]], 'gauge');
   if (status.detection) {
     const d = status.detection;
     counter('sakimori_detection_flows_total', 'Flows live detection observed.', [[{ role }, d.flows]]);

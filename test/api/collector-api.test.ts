@@ -32,7 +32,7 @@ function fakeStatus(): CollectorStatus {
     erased: 0,
     rates: { datagramsPerSecond: 5, recordsPerSecond: 150 },
     history: [{ t: 1, datagrams: 5, records: 150, malformed: 0, unknownTemplate: 0, dropped: 0 }],
-    hostUdpReceiveBufferErrors: 0,
+    hostUdpReceiveBufferErrors: 0, socketThreadDelayMs: { p99: 0, max: 0 },
   };
 }
 
@@ -101,6 +101,7 @@ test('/metrics is Prometheus text with per-exporter counters; /openapi.json docu
   assert.match(m, /# TYPE sakimori_collector_records_total counter/);
   assert.match(m, /sakimori_collector_malformed_total\{exporter="192.0.2.1"\} 2/);
   assert.match(m, /sakimori_collector_queue_dropped_total\{exporter="192.0.2.1"\} 1/);
+  assert.match(m, /# TYPE sakimori_collector_socket_thread_delay_max_seconds gauge\nsakimori_collector_socket_thread_delay_max_seconds 0\n/);
   const spec = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
   assert.equal(spec.openapi, '3.1.0');
   assert.ok(spec.paths['/api/v1/collector/status']);

@@ -57,6 +57,9 @@ test('collector on loopback: decodes, stores, counts malformed and late template
     assert.equal(e3.unknownTemplateRecovered, 2);
     assert.equal(e3.malformed, 2);
     assert.equal(st.listeners[0].port, listener.port);
+    // The socket thread's event-loop delay is measured (a blocked thread overflows the kernel buffer).
+    assert.ok(Number.isFinite(st.socketThreadDelayMs.max) && st.socketThreadDelayMs.max > 0, `max delay ${st.socketThreadDelayMs.max}`);
+    assert.ok(st.socketThreadDelayMs.p99 <= st.socketThreadDelayMs.max);
   } finally {
     await collector.stop();
   }
