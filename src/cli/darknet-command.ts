@@ -7,6 +7,7 @@ import { readCapture, readCaptureFrames, type CaptureStats } from '../core/captu
 import { createClassificationConfig } from '../core/classify/classification-config.js';
 import { FlowClassifier, type FlowClassification } from '../core/classify/flow-direction.js';
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
+import { darknetSettings } from '../collector/live-detection.js';
 import { DarknetObservatory, mergeDetections } from '../core/darknet/darknet-observatory.js';
 import { packetFlowRecord, parseDarknetFrame } from '../core/darknet/darknet-packet.js';
 import { DarknetSeedList } from '../core/darknet/darknet-seeds.js';
@@ -80,7 +81,9 @@ export async function darknetCommand(argv: string[]): Promise<number> {
     const c = classifier.classifyAddress(ip);
     return { country: c.country, as: c.as };
   };
-  const observatory = new DarknetObservatory(darknet, { scan: minAddresses !== undefined ? { minAddresses } : {}, locate });
+  // The configuration's thresholds; --min-addresses overrides the scanner threshold.
+  const settings = darknetSettings(config.detections.darknet);
+  const observatory = new DarknetObservatory(darknet, { ...settings, scan: { ...settings.scan, ...(minAddresses !== undefined ? { minAddresses } : {}) }, locate });
   const latest = new Map<string, Detection>();
   let cls: FlowClassification | undefined;
   let clock = Number.NEGATIVE_INFINITY;

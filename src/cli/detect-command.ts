@@ -87,7 +87,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
   }
   const seeds = readSeedFiles(values.seeds ?? []);
   // Checked before anything is read: a bad prefix is SAKI_ERR_DDOS_CONFIG.
-  const ddos = values.asset !== undefined && values.asset.length > 0 ? new DdosVolumeDetector({ assets: values.asset }) : undefined;
+  const ddos = values.asset !== undefined && values.asset.length > 0 ? new DdosVolumeDetector({ ...config.detections.ddos, assets: values.asset }) : undefined;
 
   const engine = createC2Engine({ method });
   const seedPeer = engine.detector<SeedPeerDetector>('seed-peer');

@@ -7,7 +7,7 @@
  */
 import type { SakimoriConfig } from '../config/config-schema.js';
 import type { FlowClassifier } from '../core/classify/flow-direction.js';
-import { DarknetObservatory } from '../core/darknet/darknet-observatory.js';
+import { DarknetObservatory, type DarknetObservatorySettings } from '../core/darknet/darknet-observatory.js';
 import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
 import { createC2Engine } from '../core/detect/c2-engine.js';
 import type { DetectionEngine } from '../core/detect/detection-engine.js';
@@ -35,8 +35,8 @@ export function createLiveDetection(o: LiveDetectionOptions): { stage: Detection
     const c = o.classifier.classifyAddress(ip);
     return { country: c.country, as: c.as };
   };
-  const darknet = s.darknetPrefixes.length > 0 ? new DarknetObservatory(DarknetPrefixes.parse(s.darknetPrefixes), { locate }) : undefined;
-  const ddos = s.criticalAssets.length > 0 ? new DdosVolumeDetector({ assets: [...s.criticalAssets] }) : undefined;
+  const darknet = s.darknetPrefixes.length > 0 ? new DarknetObservatory(DarknetPrefixes.parse(s.darknetPrefixes), { ...darknetSettings(s.darknet), locate }) : undefined;
+  const ddos = s.criticalAssets.length > 0 ? new DdosVolumeDetector({ ...s.ddos, assets: [...s.criticalAssets] }) : undefined;
   const domestic = new Set(o.domesticCountries);
   const stage = new DetectionStage({
     classifier: o.classifier,
@@ -50,6 +50,15 @@ export function createLiveDetection(o: LiveDetectionOptions): { stage: Detection
     },
   });
   return { stage, seeds };
+}
+
+/** The darknet sensor's settings from the configuration's `detections.darknet`. */
+export function darknetSettings(d: DetectionSettings['darknet']): DarknetObservatorySettings {
+  return {
+    scan: { minAddresses: d.scanMinAddresses },
+    mirai: { minPackets: d.miraiMinPackets },
+    backscatter: { minPackets: d.backscatterMinPackets, minAddresses: d.backscatterMinAddresses },
+  };
 }
 
 /** The Sakimori-method C&C engine with the seed files loaded; a bad file throws its coded error. */

@@ -110,6 +110,33 @@ export const configSchema = z.strictObject({
       darknetPrefixes: z.array(z.string().min(1)).default([]),
       /** Critical assets watched by the DDoS volume detector (IPv4/IPv6 prefixes). */
       criticalAssets: z.array(z.string().min(1)).default([]),
+      /** Darknet sensor thresholds (docs/reference/darknet.md); the defaults are the detectors' own. */
+      darknet: z
+        .strictObject({
+          /** Distinct darknet addresses a source must probe to count as a scanner. */
+          scanMinAddresses: z.number().int().min(1).default(8),
+          /** SYNs with TCP seq = destination address needed to fingerprint a Mirai-family source. */
+          miraiMinPackets: z.number().int().min(1).default(2),
+          /** Backscatter packets, and distinct darknet addresses they reach, needed for a DDoS victim. */
+          backscatterMinPackets: z.number().int().min(1).default(10),
+          backscatterMinAddresses: z.number().int().min(1).default(4),
+        })
+        .prefault({}),
+      /** DDoS volume detector thresholds (docs/reference/ddos.md); the defaults are the detector's own. */
+      ddos: z
+        .strictObject({
+          /** Robust deviations above the baseline that make a 10 s bucket anomalous. */
+          k: z.number().positive().default(6),
+          /** Absolute floors: below all of them nothing is an attack, whatever the baseline. */
+          minPacketsPerSecond: z.number().min(0).default(2_000),
+          minBitsPerSecond: z.number().min(0).default(20_000_000),
+          minFlowsPerSecond: z.number().min(0).default(200),
+          /** Buckets of baseline before relative thresholds apply (until then only 10 × the floors alert). */
+          warmupBuckets: z.number().int().min(0).default(12),
+          /** Distinct sources in a bucket for an HTTP flood. */
+          minHttpSources: z.number().int().min(1).default(50),
+        })
+        .prefault({}),
       /** Expired candidates stay in history (stats, detail) this long, then are deleted. */
       retentionDays: z.number().min(0).default(30),
       stix: z

@@ -192,3 +192,24 @@ test('live detection in the cyber-office role: detections naming a domestic addr
     assert.equal(d.bots, undefined);
   }
 });
+
+test('detection thresholds come from the configuration: detections.darknet and detections.ddos reach the detectors', () => {
+  const classifier = new FlowClassifier(syntheticGeo(), createClassificationConfig({ domesticCountries: ['JP'] }));
+  const t0 = Date.UTC(2026, 5, 1, 3);
+  // A US source probes 4 addresses of the darknet 2.0.0.128/25 (TCP SYN to 23).
+  const probes = [130, 140, 150, 160].map((h, i) => ({ ...emptyFlowRecord('ipfix', '127.0.0.1', 1), src: '2.0.0.9', dst: `2.0.0.${h}`, srcPort: 40000 + i, dstPort: 23, proto: 6, tcpFlags: 0x02, start: t0 + i * 1000, end: t0 + i * 1000, packets: 1, octets: 40, sampledPackets: 1, sampledOctets: 40 }));
+  const scanners = (darknet: Record<string, number>) => {
+    const settings = parseConfig({ detections: { darknetPrefixes: ['2.0.0.128/25'], darknet } }).detections;
+    const emitted: Detection[] = [];
+    const { stage } = createLiveDetection({ settings, role: 'carrier', classifier, domesticCountries: ['JP'], emit: (ds) => emitted.push(...ds) });
+    stage.observe(probes, t0);
+    stage.tick(t0 + 120_000);
+    return emitted.filter((d) => d.kind === 'scanner' && d.ip === '2.0.0.9');
+  };
+  assert.equal(scanners({}).length, 0, 'the default needs 8 darknet addresses');
+  assert.ok(scanners({ scanMinAddresses: 4 }).length > 0, 'scanMinAddresses: 4 reports the source');
+  const ddos = parseConfig({ detections: { criticalAssets: ['1.0.0.0/24'], ddos: { k: 3, minFlowsPerSecond: 5 } } }).detections.ddos;
+  assert.equal(ddos.k, 3);
+  assert.equal(ddos.minPacketsPerSecond, 2_000, 'unset thresholds keep the detector defaults');
+  assert.throws(() => parseConfig({ detections: { darknet: { scanMinAddresses: 0 } } }), /scanMinAddresses|CONFIG/);
+});
