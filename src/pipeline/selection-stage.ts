@@ -58,7 +58,6 @@ export class SelectionStage implements FlowSink {
   readonly #o: SelectionStageOptions;
   #classifier: FlowClassifier | undefined;
   #selectors: readonly CompiledSelector[];
-  #usesBehaviour: boolean;
   #windows: SelectionCounts[];
   #windowStart: number;
   /** Reused classification result (its fields are copied into each ClassifiedFlow). */
@@ -76,7 +75,6 @@ export class SelectionStage implements FlowSink {
     this.#o = options;
     this.#classifier = options.classifier;
     this.#selectors = options.selectors;
-    this.#usesBehaviour = options.selectors.some((s) => s.usesBehaviour);
     this.#windows = options.selectors.map(zeroCounts);
     this.#windowStart = options.clock();
   }
@@ -88,7 +86,6 @@ export class SelectionStage implements FlowSink {
   replaceSelectors(selectors: readonly CompiledSelector[], classifier: FlowClassifier | undefined): void {
     this.flushAttestations();
     this.#selectors = selectors;
-    this.#usesBehaviour = selectors.some((s) => s.usesBehaviour);
     this.#classifier = classifier;
     this.#windows = selectors.map(zeroCounts);
   }
@@ -129,7 +126,7 @@ export class SelectionStage implements FlowSink {
     }
     // The behavioural engine costs microseconds per flow: it runs only while an approval in force
     // has a behaviour criterion (its state then starts from the flows after that approval loaded).
-    const behaviour = this.#usesBehaviour ? this.#o.behaviour : undefined;
+    const behaviour = selectors.some((s) => s.usesBehaviour) ? this.#o.behaviour : undefined;
     behaviour?.observe(batch);
     const onSelected = this.#o.onSelected;
     const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;

@@ -335,7 +335,6 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       if (unindexed.length > 0) nc = addCandidates(unindexed, nc);
       if (nc === 0) continue;
       let ids: string[] | null = null;
-      let one: readonly string[] | null = null;
       // Document order for the ids; candidate lists are short, insertion sort allocates nothing.
       for (let k = 1; k < nc; k++) {
         const v = cand[k];
@@ -356,10 +355,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         }
       }
       // Most records match one criterion: they share that criterion's frozen one-element list.
-      if (ids === null && first >= 0) one = singleIds[first];
-      const matched = ids ?? one;
+      const matched = ids ?? (first >= 0 ? singleIds[first] : null);
       if (matched) {
-        selected.push(minimize(f, matched) as SelectedRecord);
+        selected.push(minimize(f, matched));
         indexes.push(b);
       }
     }
@@ -393,7 +391,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   };
 }
 
-type Minimizer = (f: ClassifiedFlow, ids: readonly string[]) => unknown;
+type Minimizer = (f: ClassifiedFlow, ids: readonly string[]) => SelectedRecord;
 
 /**
  * Builds the approved record of a selected flow: exactly the document's fields, domestic addresses
