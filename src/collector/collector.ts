@@ -333,10 +333,7 @@ export class Collector {
       rates: { datagramsPerSecond: last?.datagrams ?? 0, recordsPerSecond: last?.records ?? 0 },
       history: [...this.#history],
       hostUdpReceiveBufferErrors: readHostUdpRcvbufErrors(),
-      socketThreadDelayMs: {
-        p99: this.#loopDelay && this.#loopDelay.count > 0 ? this.#loopDelay.percentile(99) / 1e6 : 0,
-        max: this.#loopDelay && this.#loopDelay.count > 0 ? this.#loopDelay.max / 1e6 : 0,
-      },
+      socketThreadDelayMs: delayMs(this.#loopDelay),
     };
   }
 
@@ -398,3 +395,8 @@ function readHostUdpRcvbufErrors(): number | null {
   }
 }
 
+/** p99 and max of an event-loop delay histogram in ms (0 before its first sample). */
+function delayMs(h: IntervalHistogram | undefined): { p99: number; max: number } {
+  if (h === undefined || h.count === 0) return { p99: 0, max: 0 };
+  return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
