@@ -7,7 +7,6 @@ import { readCapture, readCaptureFrames, type CaptureStats } from '../core/captu
 import { createClassificationConfig } from '../core/classify/classification-config.js';
 import { FlowClassifier, type FlowClassification } from '../core/classify/flow-direction.js';
 import { loadGeoDatabase } from '../core/classify/geo-loader.js';
-import { darknetSettings } from '../collector/live-detection.js';
 import { DarknetObservatory, mergeDetections } from '../core/darknet/darknet-observatory.js';
 import { packetFlowRecord, parseDarknetFrame } from '../core/darknet/darknet-packet.js';
 import { DarknetSeedList } from '../core/darknet/darknet-seeds.js';
@@ -17,6 +16,7 @@ import { SakimoriError } from '../core/errors.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
+import { darknetSettings } from '../detect/darknet-settings.js';
 import { NotificationStore } from '../storage/notification-store.js';
 import { openSqlite } from '../storage/sqlite/sqlite-database.js';
 import { JsonLinesWriter } from './json-lines-writer.js';

@@ -7,13 +7,14 @@
  */
 import type { SakimoriConfig } from '../config/config-schema.js';
 import type { FlowClassifier } from '../core/classify/flow-direction.js';
-import { DarknetObservatory, type DarknetObservatorySettings } from '../core/darknet/darknet-observatory.js';
+import { DarknetObservatory } from '../core/darknet/darknet-observatory.js';
 import { DarknetPrefixes } from '../core/darknet/darknet-prefixes.js';
 import { createC2Engine } from '../core/detect/c2-engine.js';
 import type { DetectionEngine } from '../core/detect/detection-engine.js';
 import type { Detection } from '../core/detect/detection.js';
 import type { SeedPeerDetector } from '../core/detect/seed-peer-detector.js';
 import { DdosVolumeDetector } from '../core/ddos/ddos-volume-detector.js';
+import { darknetSettings } from '../detect/darknet-settings.js';
 import { readSeedFiles } from '../detect/seed-files.js';
 import { DetectionStage } from '../pipeline/detection-stage.js';
 
@@ -50,15 +51,6 @@ export function createLiveDetection(o: LiveDetectionOptions): { stage: Detection
     },
   });
   return { stage, seeds };
-}
-
-/** The darknet sensor's settings from the configuration's `detections.darknet`. */
-export function darknetSettings(d: DetectionSettings['darknet']): DarknetObservatorySettings {
-  return {
-    scan: { minAddresses: d.scanMinAddresses },
-    mirai: { minPackets: d.miraiMinPackets },
-    backscatter: { minPackets: d.backscatterMinPackets, minAddresses: d.backscatterMinAddresses },
-  };
 }
 
 /** The Sakimori-method C&C engine with the seed files loaded; a bad file throws its coded error. */
