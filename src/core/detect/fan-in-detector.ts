@@ -16,6 +16,7 @@
  * State: one entry per foreign endpoint (one host inline, a host map only from the second host
  * on), bounded by `maxEndpoints`; active hosts bounded by `maxHosts` (oldest appended evicted first).
  */
+import { ChangedEntries } from './changed-entries.js';
 import { clamp01 } from './robust-stats.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
 import { servicePrior } from './service-priors.js';
@@ -113,7 +114,7 @@ export class FanInDetector implements Detector {
    */
   readonly #active = new Map<string, ActiveHost>();
   /** Endpoints with new evidence since the last advance (no scan of the whole table). */
-  #changed: FanInEndpoint[] = [];
+  readonly #changed = new ChangedEntries<FanInEndpoint>();
   evicted = 0;
 
   readonly #prevalence: ServicePrevalence | undefined;
@@ -165,7 +166,7 @@ export class FanInDetector implements Detector {
       if (e.hosts === undefined) e.hosts = new Map([[e.firstHost, e.firstHostSeen]]);
       const last = e.hosts.get(r.src);
       if (last !== undefined || e.hosts.size < this.#o.maxHostsPerEndpoint) {
-        if (last === undefined) this.#markChanged(e);
+        if (last === undefined) this.#changed.mark(e);
         else if (gap > 0 && t - last >= gap && !(e.recurring?.has(r.src) ?? false)) this.#recur(e, r.src);
         e.hosts.set(r.src, t);
       }
@@ -182,19 +183,13 @@ export class FanInDetector implements Detector {
     e.pktsM2 += dp * (p - e.pktsMean);
     if (r.start < e.firstSeen) e.firstSeen = r.start;
     if (t > e.lastSeen) e.lastSeen = t;
-    if (e.hosts !== undefined && e.hosts.size >= this.#o.minHosts) this.#markChanged(e);
+    if (e.hosts !== undefined && e.hosts.size >= this.#o.minHosts) this.#changed.mark(e);
   }
 
   #recur(e: FanInEndpoint, host: string): void {
     e.recurring ??= new Set();
     e.recurring.add(host);
-    this.#markChanged(e);
-  }
-
-  #markChanged(e: FanInEndpoint): void {
-    if (e.changed) return;
-    e.changed = true;
-    this.#changed.push(e);
+    this.#changed.mark(e);
   }
 
   advance(now: number): Detection[] {
@@ -216,10 +211,7 @@ export class FanInDetector implements Detector {
       }
     }
     const out: Detection[] = [];
-    const changed = this.#changed;
-    this.#changed = [];
-    for (const e of changed) {
-      e.changed = false;
+    for (const e of this.#changed.take()) {
       if (e.hosts === undefined || this.#endpoints.get(e.key) !== e) continue;
       for (const [h, t] of e.hosts) {
         if (t >= cutoff) continue;

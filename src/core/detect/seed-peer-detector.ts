@@ -24,6 +24,7 @@
  * TCP flows with SYN but no ACK are connection attempts (a seed that scans probes random
  * addresses, and scanners of one botnet probe the same ones), not conversations: they are skipped.
  */
+import { ChangedEntries } from './changed-entries.js';
 import { clamp01 } from './robust-stats.js';
 import { MAX_LISTED_BOTS, type Detection, type DetectionFlow, type Detector } from './detection.js';
 import type { ServicePrevalence } from './service-prevalence.js';
@@ -97,7 +98,7 @@ export class SeedPeerDetector implements Detector {
   readonly #sources: string[] = [];
   readonly #endpoints = new Map<string, SeedEndpoint>();
   /** Endpoints with new evidence since the last advance. */
-  #changed: SeedEndpoint[] = [];
+  readonly #changed = new ChangedEntries<SeedEndpoint>();
   /** Seeds seen sending, in order of their last flow (re-appended per flow) → last flow time. */
   readonly #activeSeeds = new Map<string, number>();
   readonly #prevalence: ServicePrevalence | undefined;
@@ -167,7 +168,7 @@ export class SeedPeerDetector implements Detector {
       const e = this.#endpoints.get(`${r.dst}|${r.dstPort}|${r.proto}`);
       if (e !== undefined && e.nonSeedHosts.size < this.#o.maxHostsPerEndpoint && !e.nonSeedHosts.has(r.src)) {
         e.nonSeedHosts.add(r.src);
-        this.#markChanged(e);
+        this.#changed.mark(e);
       }
     }
   }
@@ -197,13 +198,7 @@ export class SeedPeerDetector implements Detector {
     e.sizeM2 += d * (x - e.sizeMean);
     if (start < e.firstSeen) e.firstSeen = start;
     if (end > e.lastSeen) e.lastSeen = end;
-    this.#markChanged(e);
-  }
-
-  #markChanged(e: SeedEndpoint): void {
-    if (e.changed) return;
-    e.changed = true;
-    this.#changed.push(e);
+    this.#changed.mark(e);
   }
 
   advance(now: number): Detection[] {
@@ -218,10 +213,7 @@ export class SeedPeerDetector implements Detector {
       this.#activeSeeds.delete(ip);
     }
     const out: Detection[] = [];
-    const changed = this.#changed;
-    this.#changed = [];
-    for (const e of changed) {
-      e.changed = false;
+    for (const e of this.#changed.take()) {
       if (this.#endpoints.get(e.key) !== e) continue;
       const d = this.#detection(e);
       if (d !== undefined) out.push(d);
