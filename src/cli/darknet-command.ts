@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
-import { expandCapturePaths } from '../collector/capture-files.js';
+import { expandCapturePaths, readCaptureFile } from '../collector/capture-files.js';
 import { loadConfig } from '../config/load-config.js';
 import { readCapture, readCaptureFrames, type CaptureStats } from '../core/capture/capture-reader.js';
 import { createClassificationConfig } from '../core/classify/classification-config.js';
@@ -66,13 +66,7 @@ export async function darknetCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', (e as NodeJS.ErrnoException).code ?? 'stat failed', { cause: e });
   }
-  const buffers = files.map((file) => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${file}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
-  });
+  const buffers = files.map(readCaptureFile);
   const mode = values.input === 'auto' ? (buffers.every(looksLikeFlowExports) ? 'flows' : 'packets') : (values.input as 'packets' | 'flows');
 
   const geo = await loadGeoDatabase(nodeGeoIo(config.dataDir), (e) => process.stderr.write(`geo database: ${e.event} ${e.name}\n`));

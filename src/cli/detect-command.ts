@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
-import { expandCapturePaths } from '../collector/capture-files.js';
+import { expandCapturePaths, readCaptureFile } from '../collector/capture-files.js';
 import { loadConfig } from '../config/load-config.js';
 import { readCapture } from '../core/capture/capture-reader.js';
 import { createClassificationConfig } from '../core/classify/classification-config.js';
@@ -145,12 +145,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
     batch.length = 0;
   };
   for (const file of files) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${file}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
+    const buf = readCaptureFile(file);
     let lastOffset = 0;
     for (const d of readCapture(buf)) {
       decoder.decode({ receivedAt: d.timestamp || Date.now(), exporter: d.src, exporterPort: d.srcPort, payload: d.payload }, batch);

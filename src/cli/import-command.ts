@@ -1,11 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readCapture, type CaptureStats } from '../core/capture/capture-reader.js';
 import { CounterRegistry } from '../core/flow/exporter-counters.js';
 import { ExportDecoder } from '../core/flow/export-decoder.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { SakimoriError } from '../core/errors.js';
-import { expandCapturePaths } from '../collector/capture-files.js';
+import { expandCapturePaths, readCaptureFile } from '../collector/capture-files.js';
 import { loadConfig } from '../config/load-config.js';
 import { SqliteFlowSink } from '../storage/flow-store.js';
 import { openSqlite } from '../storage/sqlite/sqlite-database.js';
@@ -97,12 +97,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   };
 
   for (const file of files) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${file}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
+    const buf = readCaptureFile(file);
     const st: CaptureStats = { format: 'raw', frames: 0, udpDatagrams: 0, skippedFrames: 0, badFrames: 0 };
     let lastOffset = 0;
     try {

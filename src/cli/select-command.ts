@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { nodeGeoIo } from '../classify/node-geo-io.js';
-import { expandCapturePaths } from '../collector/capture-files.js';
+import { expandCapturePaths, readCaptureFile } from '../collector/capture-files.js';
 import { loadConfig } from '../config/load-config.js';
 import { readCapture } from '../core/capture/capture-reader.js';
 import { createClassificationConfig } from '../core/classify/classification-config.js';
@@ -102,12 +102,7 @@ export async function selectCommand(argv: string[]): Promise<number> {
     await out.drained();
   };
   for (const file of files) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(file);
-    } catch (e) {
-      throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${file}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
-    }
+    const buf = readCaptureFile(file);
     for (const d of readCapture(buf)) {
       decoder.decode({ receivedAt: d.timestamp || now, exporter: d.src, exporterPort: d.srcPort, payload: d.payload }, batch);
       if (batch.length >= 4096) await emit();

@@ -1,5 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SakimoriError } from '../core/errors.js';
 
 /**
  * Expands files and folders into capture files in replay order. In a folder, template captures
@@ -25,4 +26,13 @@ function rank(name: string): number {
   if (/template/.test(name)) return 1;
   if (/options-data/.test(name)) return 2;
   return 3;
+}
+
+/** The bytes of one capture file; an unreadable file is SAKI_ERR_CAPTURE_UNREADABLE naming it. */
+export function readCaptureFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new SakimoriError('SAKI_ERR_CAPTURE_UNREADABLE', `${file}: ${(e as NodeJS.ErrnoException).code ?? 'read failed'}`, { cause: e });
+  }
 }
