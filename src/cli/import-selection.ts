@@ -69,8 +69,8 @@ export async function openImportSelection(config: Readonly<SakimoriConfig>, out:
     classifier,
     selectors: set.entries.map((e) => e.selector),
     sink: {
-      write: (approvalId, records) => {
-        if (store) store.write(approvalId, records);
+      write: (approvalId, records, fields) => {
+        if (store) store.write(approvalId, records, fields);
         else for (const r of records) out!.write(selectedRecordJson(approvalId, r));
       },
     },

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_NOTIFY_TRANSITION: { status: 409, message: 'notification status change is not allowed' },
   SAKI_ERR_SEEDS_INVALID: { status: 400, message: 'seed list is invalid' },
   SAKI_ERR_SEEDS_UNREADABLE: { status: 400, message: 'seed list file cannot be read' },
+  SAKI_ERR_SELECTED_BLOCK_CORRUPT: { status: 500, message: 'a stored block of selected records is corrupt' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -133,7 +133,7 @@ export class SelectionStage implements FlowSink {
     let keptOnce = 0;
     for (let s = 0; s < selectors.length; s++) {
       const r = selectors[s].select(batch, this.#o.clock, behaviour?.scorer);
-      this.#o.sink.write(selectors[s].approvalId, r.selected);
+      this.#o.sink.write(selectors[s].approvalId, r.selected, selectors[s].outputFields);
       this.stored += r.selected.length;
       addCounts(this.#windows[s], r.counts);
       const id = selectors[s].approvalId;

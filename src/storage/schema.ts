@@ -138,6 +138,16 @@ export interface HubEntryTable {
   submission_id: number;
 }
 
+/** One batch's selected records of one approval as a column block (core/selection/selected-block.ts). */
+export interface SelectedBlockTable {
+  /** Record i of the block has id id × MAX_BLOCK_RECORDS + i (ids grow with storage order). */
+  id: number | undefined;
+  approval_id: string;
+  stored_ms: number;
+  record_count: number;
+  body: Uint8Array;
+}
+
 /** Manual vetting state of a merged hub entry (absent row = pending). */
 export interface HubVettingTable {
   ip: string;
@@ -156,6 +166,7 @@ export interface Database {
   hub_vetting: HubVettingTable;
   flows: FlowTable;
   selected_flows: SelectedFlowTable;
+  selected_blocks: SelectedBlockTable;
   schema_migrations: MigrationTable;
   log_entries: LogEntryTable;
   log_nodes: LogNodeTable;

@@ -5,16 +5,18 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { decodeSelectedBlock, encodeSelectedBlock, MAX_BLOCK_RECORDS } from '../core/selection/selected-block.js';
+import type { OutputField } from '../core/selection/criteria.js';
 import type { OutputRecord, SelectedRecord } from '../core/selection/selector.js';
 import type { Database, SelectedFlowTable } from './schema.js';
-import { MultiRowInsert } from './sqlite/multi-row-insert.js';
 
 /** Where selected records of one approval go. */
 export interface SelectedFlowSink {
-  write(approvalId: string, records: readonly SelectedRecord[]): void;
+  /** `fields`: the approval's output fields (CompiledSelector.outputFields), when known. */
+  write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void;
 }
 
-/** Output field → column; a field the document does not list stays NULL. */
+/** Output field → column of the legacy row table (records stored before migration 9). */
 const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowTable])[] = [
   ['start', 'start_ms'], ['end', 'end_ms'], ['exporter', 'exporter'], ['observationDomain', 'observation_domain'], ['source', 'source'],
   ['ipVersion', 'ip_version'], ['src', 'src'], ['dst', 'dst'], ['srcPort', 'src_port'], ['dstPort', 'dst_port'], ['proto', 'proto'],
@@ -23,62 +25,40 @@ const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowT
   ['srcCountry', 'src_country'], ['dstCountry', 'dst_country'],
 ];
 
-const TIME_FIELDS = new Set<keyof OutputRecord>(['start', 'end']);
-
 /**
- * One transaction per batch; rows go out as multi-row INSERTs naming only the approval's output
- * columns (the others stay NULL). All records of one approval carry the same fields (one minimizer
- * per selector), so the column list is taken from the batch's first record.
+ * Writes each batch's selected records of one approval as one column block (one row, one
+ * statement; core/selection/selected-block.ts), split at MAX_BLOCK_RECORDS. Record ids are
+ * block id × MAX_BLOCK_RECORDS + index; block ids start above every legacy row id, so the ids
+ * the API shows stay unique and grow with storage order across the upgrade.
  */
 export class SqliteSelectedFlowSink implements SelectedFlowSink {
-  readonly #raw: BetterSqlite3.Database;
+  readonly #insert: BetterSqlite3.Statement<[number, string, number, number, Buffer]>;
   readonly #now: () => number;
-  /** Insert statement per column list (key: the included fields' bitmask). */
-  readonly #inserts = new Map<number, { insert: MultiRowInsert; fields: (keyof OutputRecord)[]; time: boolean[] }>();
-  readonly #tx: (approvalId: string, records: readonly SelectedRecord[]) => void;
+  readonly #firstBlockId: number;
+  readonly #tx: (approvalId: string, records: readonly SelectedRecord[], fields: readonly OutputField[] | undefined) => void;
 
   constructor(raw: BetterSqlite3.Database, now: () => number = Date.now) {
-    this.#raw = raw;
     this.#now = now;
-    this.#tx = raw.transaction((approvalId: string, records: readonly SelectedRecord[]) => {
+    const legacy = raw.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM selected_flows').get()?.id ?? 0;
+    this.#firstBlockId = Math.floor(legacy / MAX_BLOCK_RECORDS) + 1;
+    // The id is taken inside the INSERT, under SQLite's write lock: two writers (the collector and
+    // an `import`) never pick the same one.
+    this.#insert = raw.prepare(
+      'INSERT INTO selected_blocks (id, approval_id, stored_ms, record_count, body) ' +
+        'VALUES (max(coalesce((SELECT max(id) FROM selected_blocks), 0) + 1, ?), ?, ?, ?, ?)',
+    );
+    // A batch larger than one block is stored whole or not at all.
+    this.#tx = raw.transaction((approvalId: string, records: readonly SelectedRecord[], fields: readonly OutputField[] | undefined) => {
       const t = this.#now();
-      const { insert, fields, time } = this.#insertFor(records[0].fields);
-      const width = 3 + fields.length;
-      insert.run(records.length, (i, args, o) => {
-        const r = records[i];
-        const f = r.fields;
-        args[o] = approvalId;
-        args[o + 1] = r.criteria.length === 1 ? r.criteria[0] : r.criteria.join(',');
-        args[o + 2] = t;
-        for (let k = 3; k < width; k++) {
-          const v = f[fields[k - 3]];
-          args[o + k] = v === undefined ? null : time[k - 3] ? Math.round(v as number) : v;
-        }
-      });
+      for (let off = 0; off < records.length; off += MAX_BLOCK_RECORDS) {
+        const part = off === 0 && records.length <= MAX_BLOCK_RECORDS ? records : records.slice(off, off + MAX_BLOCK_RECORDS);
+        this.#insert.run(this.#firstBlockId, approvalId, t, part.length, encodeSelectedBlock(part, fields));
+      }
     });
   }
 
-  #insertFor(sample: OutputRecord): { insert: MultiRowInsert; fields: (keyof OutputRecord)[]; time: boolean[] } {
-    let mask = 0;
-    FIELD_COLUMNS.forEach(([field], k) => {
-      if (field in sample) mask |= 1 << k;
-    });
-    let entry = this.#inserts.get(mask);
-    if (!entry) {
-      const chosen = FIELD_COLUMNS.filter((_, k) => (mask & (1 << k)) !== 0);
-      const cols = ['approval_id', 'criteria_ids', 'stored_ms', ...chosen.map(([, c]) => c)];
-      entry = {
-        insert: new MultiRowInsert(this.#raw, `INSERT INTO selected_flows (${cols.join(', ')})`, cols.length),
-        fields: chosen.map(([f]) => f),
-        time: chosen.map(([f]) => TIME_FIELDS.has(f)),
-      };
-      this.#inserts.set(mask, entry);
-    }
-    return entry;
-  }
-
-  write(approvalId: string, records: readonly SelectedRecord[]): void {
-    if (records.length > 0) this.#tx(approvalId, records);
+  write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
+    if (records.length > 0) this.#tx(approvalId, records, fields);
   }
 }
 
@@ -103,13 +83,39 @@ export function rowToSelectedView(r: SelectedFlowTable): SelectedFlowView {
 export class SelectedFlowQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** The `limit` most recently stored records, newest first: blocks, then legacy rows. */
   async recent(limit: number): Promise<SelectedFlowView[]> {
-    const rows = await this.db.selectFrom('selected_flows').selectAll().orderBy('id', 'desc').limit(limit).execute();
-    return rows.map(rowToSelectedView);
+    const out: SelectedFlowView[] = [];
+    let before = Number.MAX_SAFE_INTEGER;
+    while (out.length < limit) {
+      const block = await this.db
+        .selectFrom('selected_blocks')
+        .select(['id', 'approval_id', 'stored_ms', 'record_count', 'body'])
+        .where('id', '<', before)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!block) break;
+      const id = block.id ?? 0;
+      before = id;
+      const count = block.record_count;
+      const from = Math.max(0, count - (limit - out.length));
+      const decoded = decodeSelectedBlock(block.body, from, count);
+      const storedAt = new Date(block.stored_ms).toISOString();
+      for (let k = decoded.fields.length - 1; k >= 0; k--) {
+        out.push({ id: id * MAX_BLOCK_RECORDS + from + k, approvalId: block.approval_id, criteria: decoded.criteria[k], storedAt, fields: decoded.fields[k] });
+      }
+    }
+    if (out.length < limit) {
+      const rows = await this.db.selectFrom('selected_flows').selectAll().orderBy('id', 'desc').limit(limit - out.length).execute();
+      for (const r of rows) out.push(rowToSelectedView(r));
+    }
+    return out;
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('selected_flows').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
+    const blocks = await this.db.selectFrom('selected_blocks').select((eb) => eb.fn.sum<number | null>('record_count').as('n')).executeTakeFirstOrThrow();
+    const rows = await this.db.selectFrom('selected_flows').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(blocks.n ?? 0) + Number(rows.n);
   }
 }

@@ -65,6 +65,8 @@ export interface CompiledSelector {
   readonly criteriaHash: string;
   /** Whether any criterion has a `behaviour` condition (only then does a scorer matter). */
   readonly usesBehaviour: boolean;
+  /** The approved output fields: every selected record carries exactly these (minimized). */
+  readonly outputFields: readonly OutputField[];
   /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
   select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
   /**
@@ -376,6 +378,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     channel: approval.channel,
     criteriaHash: hash,
     usesBehaviour: crit.some((c) => c.behaviour !== null),
+    outputFields: Object.freeze([...fields]),
     select,
     revoke: (atMs = Number.NEGATIVE_INFINITY) => {
       revoked = true;

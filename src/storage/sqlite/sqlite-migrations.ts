@@ -234,4 +234,22 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE TRIGGER log_nodes_append_only_d BEFORE DELETE ON log_nodes BEGIN SELECT RAISE(ABORT, 'log_nodes is append-only'); END;
     `,
   },
+  {
+    // Selected records are stored as one column block per batch and approval
+    // (core/selection/selected-block.ts): a row per record cost SQLite 4–5 µs, the largest single
+    // cost of the cyber-office ingest path. selected_flows stays for records stored before this
+    // version; readers take both (blocks are always the newer ones).
+    version: 9,
+    sql: `
+      CREATE TABLE selected_blocks (
+        id INTEGER PRIMARY KEY,
+        approval_id TEXT NOT NULL,
+        stored_ms INTEGER NOT NULL,
+        record_count INTEGER NOT NULL,
+        body BLOB NOT NULL
+      );
+      CREATE INDEX selected_blocks_approval ON selected_blocks (approval_id, id);
+      CREATE INDEX selected_blocks_stored ON selected_blocks (stored_ms);
+    `,
+  },
 ];

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SakimoriError } from '../../src/core/errors.js';
+import { MAX_BLOCK_RECORDS } from '../../src/core/selection/selected-block.js';
+import type { SelectedRecord } from '../../src/core/selection/selector.js';
+import { SelectedFlowQueries, SqliteSelectedFlowSink } from '../../src/storage/selected-flow-store.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-database.js';
+
+function open() {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-selected-store-'));
+  const db = openSqlite(dir);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const rec = (n: number, criteria: string[] = ['telnet']): SelectedRecord => ({ criteria, fields: { start: n, end: n + 1, src: `198.51.100.${n % 256}`, dstPort: 23 } });
+
+test('selected store: batches become blocks; recent() is newest first across blocks with unique, growing ids', async () => {
+  const { db, close } = open();
+  try {
+    let clock = 1_000;
+    const sink = new SqliteSelectedFlowSink(db.raw, () => clock);
+    sink.write('a1', [rec(1), rec(2), rec(3)]);
+    clock = 2_000;
+    sink.write('a2', [rec(4, ['c2', 'telnet']), rec(5)]);
+    sink.write('a1', []);
+    const q = new SelectedFlowQueries(db.db);
+    assert.equal(await q.count(), 5);
+    assert.equal((db.raw.prepare('SELECT count(*) AS n FROM selected_blocks').get() as { n: number }).n, 2);
+    const all = await q.recent(10);
+    assert.deepEqual(all.map((r) => r.fields.start), [5, 4, 3, 2, 1]);
+    assert.deepEqual(all.map((r) => r.approvalId), ['a2', 'a2', 'a1', 'a1', 'a1']);
+    assert.deepEqual(all[1].criteria, ['c2', 'telnet']);
+    assert.equal(all[0].storedAt, new Date(2_000).toISOString());
+    const ids = all.map((r) => r.id);
+    assert.deepEqual([...ids].sort((x, y) => y - x), ids);
+    assert.equal(new Set(ids).size, 5);
+    // A limit inside a block reads only the newest records of it.
+    assert.deepEqual((await q.recent(3)).map((r) => r.fields.start), [5, 4, 3]);
+    assert.deepEqual((await q.recent(1)).map((r) => r.fields), [{ start: 5, end: 6, src: '198.51.100.5', dstPort: 23 }]);
+  } finally {
+    await close();
+  }
+});
+
+test('selected store: after the upgrade, rows stored before it are still read, after the blocks, with ids that do not collide', async () => {
+  const { db, close } = open();
+  try {
+    const legacy = db.raw.prepare('INSERT INTO selected_flows (id, approval_id, criteria_ids, stored_ms, start_ms, src, dst_port) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    legacy.run(1, 'old', 'telnet', 500, 10, '192.0.2.10', 23);
+    legacy.run(70_000, 'old', 'smb,telnet', 600, 11, 'p1:aaaabbbbccccdddd', 445);
+    const sink = new SqliteSelectedFlowSink(db.raw, () => 900);
+    sink.write('new', [rec(20), rec(21)]);
+    const q = new SelectedFlowQueries(db.db);
+    assert.equal(await q.count(), 4);
+    const all = await q.recent(10);
+    assert.deepEqual(all.map((r) => r.approvalId), ['new', 'new', 'old', 'old']);
+    assert.deepEqual(all[2].criteria, ['smb', 'telnet']);
+    assert.equal(all[2].fields.src, 'p1:aaaabbbbccccdddd');
+    assert.ok(all[1].id > 70_000, `block record id ${all[1].id} must be above the legacy ids`);
+    assert.deepEqual((await q.recent(3)).map((r) => r.fields.start), [21, 20, 11]);
+  } finally {
+    await close();
+  }
+});
+
+test('selected store: a batch larger than a block is split, stored whole, and read back in order', async () => {
+  const { db, close } = open();
+  try {
+    const n = MAX_BLOCK_RECORDS + 5;
+    new SqliteSelectedFlowSink(db.raw).write('big', Array.from({ length: n }, (_, i) => rec(i)));
+    const q = new SelectedFlowQueries(db.db);
+    assert.equal(await q.count(), n);
+    assert.equal((db.raw.prepare('SELECT count(*) AS n FROM selected_blocks').get() as { n: number }).n, 2);
+    assert.deepEqual((await q.recent(8)).map((r) => r.fields.start), [n - 1, n - 2, n - 3, n - 4, n - 5, n - 6, n - 7, n - 8]);
+  } finally {
+    await close();
+  }
+});
+
+test('selected store: a damaged block is refused with a coded error, not served in part', async () => {
+  const { db, close } = open();
+  try {
+    new SqliteSelectedFlowSink(db.raw).write('a', [rec(1), rec(2)]);
+    db.raw.prepare('UPDATE selected_blocks SET body = substr(body, 1, 30)').run();
+    await assert.rejects(new SelectedFlowQueries(db.db).recent(5), (e: unknown) => e instanceof SakimoriError && e.code === 'SAKI_ERR_SELECTED_BLOCK_CORRUPT');
+  } finally {
+    await close();
+  }
+});
