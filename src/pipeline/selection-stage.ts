@@ -40,9 +40,11 @@ export interface SelectionStageOptions {
 const SRC_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.startsWith('domestic-')));
 const DST_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.endsWith('-domestic')));
 
+/** Counts of one approval with every criterion at 0 (the selector reports only the ones that kept something). */
 function zeroCounts(selector: CompiledSelector): SelectionCounts {
-  void selector;
-  return { in: 0, selected: 0, erased: 0, domesticDomestic: 0, outOfScope: 0, perCriterion: {} };
+  const perCriterion: Record<string, number> = {};
+  for (const id of selector.criterionIds) perCriterion[id] = 0;
+  return { in: 0, selected: 0, erased: 0, domesticDomestic: 0, outOfScope: 0, perCriterion };
 }
 
 function addCounts(into: SelectionCounts, c: SelectionCounts): void {
@@ -51,7 +53,7 @@ function addCounts(into: SelectionCounts, c: SelectionCounts): void {
   into.erased += c.erased;
   into.domesticDomestic += c.domesticDomestic;
   into.outOfScope += c.outOfScope;
-  for (const [id, n] of Object.entries(c.perCriterion)) into.perCriterion[id] = (into.perCriterion[id] ?? 0) + n;
+  for (const id in c.perCriterion) into.perCriterion[id] = (into.perCriterion[id] ?? 0) + c.perCriterion[id];
 }
 
 export class SelectionStage implements FlowSink {

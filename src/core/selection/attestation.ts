@@ -19,7 +19,8 @@ export interface SelectionAttestation {
 }
 
 export function selectionAttestation(input: {
-  selector: { channel: Channel; approvalId: string; criteriaHash: string };
+  /** With `criterionIds`, every criterion is listed (0 when it kept nothing). */
+  selector: { channel: Channel; approvalId: string; criteriaHash: string; criterionIds?: readonly string[] };
   counts: SelectionCounts;
   windowStart: number | Date;
   windowEnd: number | Date;
@@ -27,6 +28,9 @@ export function selectionAttestation(input: {
 }): SelectionAttestation {
   const iso = (t: number | Date) => new Date(t).toISOString();
   const c = input.counts;
+  const perCriterion: Record<string, number> = {};
+  for (const id of input.selector.criterionIds ?? []) perCriterion[id] = 0;
+  Object.assign(perCriterion, c.perCriterion);
   return {
     type: 'sakimori.selection.attestation/v1',
     channel: input.selector.channel,
@@ -40,7 +44,7 @@ export function selectionAttestation(input: {
       erased: c.erased,
       domesticDomestic: c.domesticDomestic,
       outOfScope: c.outOfScope,
-      perCriterion: { ...c.perCriterion },
+      perCriterion,
     },
     softwareVersion: input.softwareVersion,
   };

@@ -41,6 +41,11 @@ export interface SelectionCounts {
   domesticDomestic: number;
   /** Of the erased: flows no approval covered (outside the feeds or directions, or no valid approval). */
   outOfScope: number;
+  /**
+   * Records kept per criterion id. A selector's per-batch counts list only the criteria that kept
+   * something (a document may have thousands); windows and attestations list every criterion of
+   * the approval, 0 included (`CompiledSelector.criterionIds`).
+   */
   perCriterion: Record<string, number>;
 }
 
@@ -65,6 +70,8 @@ export interface CompiledSelector {
   readonly criteriaHash: string;
   /** Whether any criterion has a `behaviour` condition (only then does a scorer matter). */
   readonly usesBehaviour: boolean;
+  /** Criterion ids, in document order. */
+  readonly criterionIds: readonly string[];
   /** The approved output fields: every selected record carries exactly these (minimized). */
   readonly outputFields: readonly OutputField[];
   /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
@@ -365,7 +372,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     }
     tokens.clear();
     const perCriterion: Record<string, number> = {};
-    crit.forEach((c, i) => (perCriterion[c.id] = perCount[i]));
+    for (let i = 0; i < n; i++) if (perCount[i] !== 0) perCriterion[crit[i].id] = perCount[i];
     return {
       selected,
       indexes,
@@ -379,6 +386,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     criteriaHash: hash,
     usesBehaviour: crit.some((c) => c.behaviour !== null),
     outputFields: Object.freeze([...fields]),
+    criterionIds: Object.freeze(crit.map((c) => c.id)),
     select,
     revoke: (atMs = Number.NEGATIVE_INFINITY) => {
       revoked = true;
