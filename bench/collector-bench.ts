@@ -5,6 +5,7 @@
  *    IPFIX stream at rising datagram rates to each; for each the highest rate with < 0.1% records
  *    lost; last line `ratio=<sakimori/nfcapd>`. Steady-state RSS of both.
  * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1 BENCH_ROLE=cyber-office BENCH_DETECT=1
+ *   BENCH_YOUNG_MB=N (collector.decoderYoungGenerationMb of the Sakimori under test)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -172,7 +173,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   // A compiled geo snapshot, as a running installation has after its first start: the first-time
   // compile (≈ 6 s of the decode worker's CPU) is not what the benchmark measures.
   if (office || DETECT) cpSync(await geoSnapshotDir(), dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER }, detections: { enabled: DETECT }, ...office?.config }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER, ...(process.env.BENCH_YOUNG_MB ? { decoderYoungGenerationMb: Number(process.env.BENCH_YOUNG_MB) } : {}) }, detections: { enabled: DETECT }, ...office?.config }));
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () =>
     (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };

@@ -147,7 +147,10 @@ export class Collector {
       softwareVersion: VERSION,
       startPaused: this.#startPaused,
     };
-    const worker = new Worker(new URL('./decode-worker.js', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./decode-worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: this.#config.collector.decoderYoungGenerationMb },
+    });
     this.#worker = worker;
     worker.on('message', (m: DecodeWorkerMessage) => {
       if (m.type === 'stats') {

@@ -55,6 +55,12 @@ export const configSchema = z.strictObject({
       /** How long a data set with an unknown template waits for its template. */
       templateHoldSeconds: z.number().min(0).default(60),
       maxHeldSetsPerExporter: z.number().int().min(0).default(1000),
+      /**
+       * V8 young generation of the decode worker, MiB. Every decoded record is short-lived garbage;
+       * a larger nursery means fewer scavenges and fewer half-processed batches copied and promoted
+       * (docs/benchmarks.md). Costs up to this much resident memory.
+       */
+      decoderYoungGenerationMb: z.number().int().min(16).max(4096).default(192),
       /** Carrier role only: keep decoded flow records in the embedded database. */
       storeFlows: z.boolean().default(true),
       /** Stored flow records older than this are deleted (carrier role). */
