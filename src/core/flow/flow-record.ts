@@ -20,6 +20,16 @@ export interface FlowRecord {
   /** Textual address (IPv4 dotted quad, IPv6 RFC 5952). */
   src: string;
   dst: string;
+  /**
+   * The IPv4 address as an unsigned 32-bit number when src/dst is IPv4 and its decoder read it
+   * from bytes, else -1 (IPv6, unknown, or a record built from text). Decoders set it beside the
+   * text so that classification does not parse back what they just formatted.
+   * Invariant: when srcV4 >= 0 it equals the parse of src (parseIPv4). Code that rewrites src or
+   * dst must set the twin to the new address or reset it to -1; -1 is always safe (the text is
+   * parsed instead).
+   */
+  srcV4: number;
+  dstV4: number;
   srcPort: number;
   dstPort: number;
   /** IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6 …). */
@@ -54,6 +64,8 @@ export function emptyFlowRecord(source: FlowSource, exporter: string, observatio
     ipVersion: 4,
     src: '0.0.0.0',
     dst: '0.0.0.0',
+    srcV4: -1,
+    dstV4: -1,
     srcPort: 0,
     dstPort: 0,
     proto: 0,
