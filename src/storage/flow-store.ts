@@ -40,7 +40,13 @@ export class SqliteFlowSink implements FlowSink {
   close(): void {}
 }
 
-export function rowToRecord(r: FlowTable): FlowRecord {
+/**
+ * A record as stored: the numeric IPv4 twins (FlowRecord.srcV4/dstV4) are a decode-time aid for
+ * classification, not part of the stored or served record.
+ */
+export type StoredFlowRecord = Omit<FlowRecord, 'srcV4' | 'dstV4'>;
+
+export function rowToRecord(r: FlowTable): StoredFlowRecord {
   return {
     start: r.start_ms,
     end: r.end_ms,
@@ -70,7 +76,7 @@ export function rowToRecord(r: FlowTable): FlowRecord {
 export class FlowQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async recent(limit: number): Promise<FlowRecord[]> {
+  async recent(limit: number): Promise<StoredFlowRecord[]> {
     const rows = await this.db.selectFrom('flows').selectAll().orderBy('id', 'desc').limit(limit).execute();
     return rows.map(rowToRecord);
   }

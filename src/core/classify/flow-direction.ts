@@ -61,7 +61,8 @@ export interface FlowClassification {
   dstSpecial: string | undefined;
   /**
    * The address as an unsigned 32-bit number when it is IPv4 text or IPv4-mapped IPv6
-   * (::ffff:a.b.c.d), else -1: parsed once here, reused by selection (ClassifiedFlow.srcV4).
+   * (::ffff:a.b.c.d), else -1: the record's own twin (FlowRecord.srcV4) when its decoder set one,
+   * else parsed once here; reused by selection (ClassifiedFlow.srcV4).
    */
   srcV4: number;
   dstV4: number;
@@ -107,10 +108,19 @@ export class FlowClassifier {
     return special.scope === 'local' ? this.#localSide : UNKNOWN;
   }
 
-  /** Side of one textual address; leaves country, special range and (if wanted) origin AS in the registers. */
-  #resolve(text: string, wantAs: boolean): number {
+  /**
+   * Side of one address; leaves country, special range and (if wanted) origin AS in the registers.
+   * `v4` is the record's numeric twin of `text` (FlowRecord.srcV4/dstV4): when the decoder read the
+   * address from bytes it is used as is, and the text, which would parse to the same number, is
+   * not parsed back. -1 means parse the text (IPv6, records built by hand or from storage).
+   */
+  #resolve(text: string, v4: number, wantAs: boolean): number {
     this.#special = undefined;
     this.#as = 0;
+    if (v4 >= 0) {
+      this.#v4 = v4;
+      return this.#resolveIPv4(v4, wantAs);
+    }
     const w = this.#words;
     const geo = this.geo;
     const family = parseAddress(text, w);
@@ -119,22 +129,25 @@ export class FlowClassifier {
       this.#country = UNKNOWN_COUNTRY;
       return UNKNOWN;
     }
-    let v4 = w[3];
-    if (family === 6) {
-      const w0 = w[0];
-      const w1 = w[1];
-      const w2 = w[2];
-      const w3 = w[3];
-      const special = specialOfIPv6(w0, w1, w2, w3);
-      if (special === undefined) {
-        const ci = geo.countryIndexOfIPv6(w0, w1, w2, w3);
-        this.#country = geo.countryCode(ci);
-        if (wantAs) this.#as = geo.asOfIPv6(w0, w1, w2, w3);
-        return this.#sides[ci];
-      }
-      if (special.scope !== 'embedded-ipv4') return this.#specialSide(special);
-      v4 = embeddedIPv4(special, w0, w1, w3);
+    if (family === 4) return this.#resolveIPv4(w[3], wantAs);
+    const w0 = w[0];
+    const w1 = w[1];
+    const w2 = w[2];
+    const w3 = w[3];
+    const special = specialOfIPv6(w0, w1, w2, w3);
+    if (special === undefined) {
+      const ci = geo.countryIndexOfIPv6(w0, w1, w2, w3);
+      this.#country = geo.countryCode(ci);
+      if (wantAs) this.#as = geo.asOfIPv6(w0, w1, w2, w3);
+      return this.#sides[ci];
     }
+    if (special.scope !== 'embedded-ipv4') return this.#specialSide(special);
+    return this.#resolveIPv4(embeddedIPv4(special, w0, w1, w3), wantAs);
+  }
+
+  /** #resolve() for an IPv4 address, also one an IPv6 address embeds (NAT64, 6to4). */
+  #resolveIPv4(v4: number, wantAs: boolean): number {
+    const geo = this.geo;
     const special = specialOfIPv4(v4);
     if (special !== undefined) return this.#specialSide(special);
     const ci = geo.countryIndexOfIPv4(v4);
@@ -145,7 +158,7 @@ export class FlowClassifier {
 
   /** Classifies one address (lookups, the UI, tests; classify() is the hot path). */
   classifyAddress(text: string): AddressClassification {
-    const side = this.#resolve(text, true);
+    const side = this.#resolve(text, -1, true);
     return { side: SIDES[side], country: this.#country, as: this.#as, special: this.#special };
   }
 
@@ -156,12 +169,12 @@ export class FlowClassifier {
    * use only the direction and countries, like selection.
    */
   classify(record: FlowRecord, out?: FlowClassification, originAs = true): FlowClassification {
-    const s = this.#resolve(record.src, originAs && record.srcAs === 0);
+    const s = this.#resolve(record.src, record.srcV4, originAs && record.srcAs === 0);
     const srcCountry = this.#country;
     const srcSpecial = this.#special?.id;
     const srcAs = record.srcAs !== 0 ? record.srcAs : this.#as;
     const srcV4 = this.#v4;
-    const d = this.#resolve(record.dst, originAs && record.dstAs === 0);
+    const d = this.#resolve(record.dst, record.dstV4, originAs && record.dstAs === 0);
     const direction = FLOW_DIRECTIONS[s * 3 + d];
     const dstAs = record.dstAs !== 0 ? record.dstAs : this.#as;
     const dstSpecial = this.#special?.id;

@@ -18,7 +18,8 @@ export interface DarknetPacket {
   ipVersion: 4 | 6;
   src: string;
   dst: string;
-  /** IPv4 destination as an unsigned 32-bit number; -1 for IPv6. */
+  /** IPv4 source and destination as unsigned 32-bit numbers; -1 for IPv6. */
+  srcNumber: number;
   dstNumber: number;
   /** Upper-layer protocol (after IPv6 extension headers). */
   proto: number;
@@ -56,8 +57,8 @@ export function parseDarknetFrame(frame: CapturedFrame): PacketParseResult {
   return 'skip';
 }
 
-function newPacket(time: number, ipVersion: 4 | 6, src: string, dst: string, dstNumber: number, proto: number, ipLength: number): DarknetPacket {
-  return { time, ipVersion, src, dst, dstNumber, proto, srcPort: 0, dstPort: 0, tcpFlags: 0, tcpSeq: -1, icmpType: -1, icmpCode: -1, quotedDst: undefined, ipLength };
+function newPacket(time: number, ipVersion: 4 | 6, src: string, dst: string, srcNumber: number, dstNumber: number, proto: number, ipLength: number): DarknetPacket {
+  return { time, ipVersion, src, dst, srcNumber, dstNumber, proto, srcPort: 0, dstPort: 0, tcpFlags: 0, tcpSeq: -1, icmpType: -1, icmpCode: -1, quotedDst: undefined, ipLength };
 }
 
 /** RFC 791 §3.1. */
@@ -68,8 +69,9 @@ function ipv4(f: Uint8Array, p: number, ts: number): PacketParseResult {
   const fragmentOffset = ((f[p + 6] & 0x1f) << 8) | f[p + 7];
   if (fragmentOffset !== 0) return 'skip';
   const totalLen = (f[p + 2] << 8) | f[p + 3];
+  const srcNumber = ((f[p + 12] << 24) | (f[p + 13] << 16) | (f[p + 14] << 8) | f[p + 15]) >>> 0;
   const dstNumber = ((f[p + 16] << 24) | (f[p + 17] << 16) | (f[p + 18] << 8) | f[p + 19]) >>> 0;
-  const pkt = newPacket(ts, 4, formatIPv4(f, p + 12), formatIPv4(f, p + 16), dstNumber, f[p + 9], totalLen);
+  const pkt = newPacket(ts, 4, formatIPv4(f, p + 12), formatIPv4(f, p + 16), srcNumber, dstNumber, f[p + 9], totalLen);
   const end = Math.min(f.length, p + Math.max(totalLen, ihl));
   transport(f, p + ihl, end, pkt);
   return pkt;
@@ -96,7 +98,7 @@ function ipv6(f: Uint8Array, p: number, ts: number): PacketParseResult {
       next = n;
     } else break;
   }
-  const pkt = newPacket(ts, 6, formatIPv6(f, p + 8), formatIPv6(f, p + 24), -1, next, payloadLen + 40);
+  const pkt = newPacket(ts, 6, formatIPv6(f, p + 8), formatIPv6(f, p + 24), -1, -1, next, payloadLen + 40);
   transport(f, q, end, pkt);
   return pkt;
 }
@@ -146,6 +148,8 @@ export function packetFlowRecord(pkt: DarknetPacket, observer = 'capture'): Flow
   r.ipVersion = pkt.ipVersion;
   r.src = pkt.src;
   r.dst = pkt.dst;
+  r.srcV4 = pkt.srcNumber;
+  r.dstV4 = pkt.dstNumber;
   r.proto = pkt.proto;
   r.srcPort = pkt.srcPort;
   r.dstPort = pkt.icmpType >= 0 ? pkt.icmpType * 256 + pkt.icmpCode : pkt.dstPort;

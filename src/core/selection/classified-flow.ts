@@ -20,3 +20,54 @@ export interface ClassifiedFlow {
   srcV4?: number;
   dstV4?: number;
 }
+
+/**
+ * A ClassifiedFlow made by `new`, not by an object literal: a whole batch of them is alive while
+ * it is selected, and V8 would then move the literal's objects to the old generation from birth
+ * (allocation-site pretenuring, see FlowRecord's constructor in flow-record.ts), making every
+ * later scavenge slow. The prototype stays Object.prototype: it is a plain object.
+ */
+const ClassifiedFlowObject = function (
+  this: ClassifiedFlow,
+  record: FlowRecord,
+  direction: string,
+  srcCountry: string,
+  dstCountry: string,
+  srcDomestic: boolean,
+  dstDomestic: boolean,
+  srcV4: number,
+  dstV4: number,
+): void {
+  this.record = record;
+  this.direction = direction;
+  this.srcCountry = srcCountry;
+  this.dstCountry = dstCountry;
+  this.srcDomestic = srcDomestic;
+  this.dstDomestic = dstDomestic;
+  this.srcV4 = srcV4;
+  this.dstV4 = dstV4;
+} as unknown as new (
+  record: FlowRecord,
+  direction: string,
+  srcCountry: string,
+  dstCountry: string,
+  srcDomestic: boolean,
+  dstDomestic: boolean,
+  srcV4: number,
+  dstV4: number,
+) => ClassifiedFlow;
+ClassifiedFlowObject.prototype = Object.prototype;
+
+/** The flow a selection stage hands to its selectors (the V4 twins -1 when not IPv4). */
+export function classifiedFlow(
+  record: FlowRecord,
+  direction: string,
+  srcCountry: string,
+  dstCountry: string,
+  srcDomestic: boolean,
+  dstDomestic: boolean,
+  srcV4: number,
+  dstV4: number,
+): ClassifiedFlow {
+  return new ClassifiedFlowObject(record, direction, srcCountry, dstCountry, srcDomestic, dstDomestic, srcV4, dstV4);
+}

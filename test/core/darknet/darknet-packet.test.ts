@@ -29,6 +29,12 @@ function expectRow(p: DarknetPacket, row: string[]): void {
   assert.equal(p.dst, dsts[0]);
   assert.equal(p.proto, Number(ipProto.split(',')[0]));
   assert.equal(p.ipLength, Number(ipLen.split(',')[0]));
+  // The addresses as numbers, and the packet's flow record's IPv4 twins (FlowRecord.srcV4/dstV4).
+  const quad = (text: string) => text.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const twins = [quad(ipSrc.split(',')[0]), quad(dsts[0])];
+  const r = packetFlowRecord(p);
+  assert.deepEqual([p.srcNumber, p.dstNumber], twins);
+  assert.deepEqual([r.srcV4, r.dstV4], twins);
   if (p.proto === 6) {
     assert.equal(p.srcPort, Number(tSrc));
     assert.equal(p.dstPort, Number(tDst));

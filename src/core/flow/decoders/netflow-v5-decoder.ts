@@ -55,6 +55,8 @@ export class NetflowV5Decoder implements FlowDecoder {
       const r = emptyFlowRecord('netflow-v5', exporter, 0);
       r.src = formatIPv4(b, o);
       r.dst = formatIPv4(b, o + 4);
+      r.srcV4 = u32(b, o);
+      r.dstV4 = u32(b, o + 4);
       r.inIf = u16(b, o + 12);
       r.outIf = u16(b, o + 14);
       r.sampledPackets = u32(b, o + 16);

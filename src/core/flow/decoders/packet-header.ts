@@ -1,4 +1,5 @@
 import { formatIPv4, formatIPv6 } from '../ip-address.js';
+import { u32 } from './unsigned.js';
 
 /**
  * Parser of the sampled packet header an sFlow v5 agent copies into a raw packet header flow
@@ -26,6 +27,9 @@ export interface PacketHeaderFields {
   ipVersion: 0 | 4 | 6;
   src: string;
   dst: string;
+  /** IPv4 src/dst as unsigned 32-bit numbers (FlowRecord.srcV4/dstV4); -1 for IPv6 or no IP header. */
+  srcV4: number;
+  dstV4: number;
   /** Upper-layer protocol; for IPv6 the one after the extension headers. */
   proto: number;
   srcPort: number;
@@ -42,13 +46,15 @@ export interface PacketHeaderFields {
 }
 
 export function newPacketHeaderFields(): PacketHeaderFields {
-  return { ipVersion: 0, src: '', dst: '', proto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, icmpType: -1, icmpCode: -1, ipLength: 0, vxlanVni: -1 };
+  return { ipVersion: 0, src: '', dst: '', srcV4: -1, dstV4: -1, proto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, icmpType: -1, icmpCode: -1, ipLength: 0, vxlanVni: -1 };
 }
 
 function reset(f: PacketHeaderFields): void {
   f.ipVersion = 0;
   f.src = '';
   f.dst = '';
+  f.srcV4 = -1;
+  f.dstV4 = -1;
   f.proto = 0;
   resetTransport(f);
   f.ipLength = 0;
@@ -122,6 +128,8 @@ function ipv4(b: Uint8Array, p: number, end: number, out: PacketHeaderFields, de
   out.proto = b[p + 9];
   out.src = formatIPv4(b, p + 12);
   out.dst = formatIPv4(b, p + 16);
+  out.srcV4 = u32(b, p + 12);
+  out.dstV4 = u32(b, p + 16);
   const fragmentOffset = ((b[p + 6] & 0x1f) << 8) | b[p + 7];
   // Non-first fragments carry no transport header.
   if (fragmentOffset === 0) transport(b, p + ihl, end, out, decap);
@@ -135,6 +143,8 @@ function ipv6(b: Uint8Array, p: number, end: number, out: PacketHeaderFields, de
   out.ipLength = ((b[p + 4] << 8) | b[p + 5]) + 40;
   out.src = formatIPv6(b, p + 8);
   out.dst = formatIPv6(b, p + 24);
+  out.srcV4 = -1;
+  out.dstV4 = -1;
   let next = b[p + 6];
   let q = p + 40;
   for (;;) {
@@ -214,6 +224,8 @@ function vxlan(b: Uint8Array, v: number, end: number, out: PacketHeaderFields, d
   const ipVersion = out.ipVersion;
   const src = out.src;
   const dst = out.dst;
+  const srcV4 = out.srcV4;
+  const dstV4 = out.dstV4;
   const proto = out.proto;
   const ipLength = out.ipLength;
   const srcPort = out.srcPort;
@@ -227,6 +239,8 @@ function vxlan(b: Uint8Array, v: number, end: number, out: PacketHeaderFields, d
   out.ipVersion = ipVersion;
   out.src = src;
   out.dst = dst;
+  out.srcV4 = srcV4;
+  out.dstV4 = dstV4;
   out.proto = proto;
   out.ipLength = ipLength;
   resetTransport(out);

@@ -170,6 +170,8 @@ export class SflowV5Decoder implements FlowDecoder {
             r.ipVersion = h.ipVersion === 6 ? 6 : 4;
             r.src = h.src;
             r.dst = h.dst;
+            r.srcV4 = h.srcV4;
+            r.dstV4 = h.dstV4;
             r.proto = h.proto;
             r.tcpFlags = h.tcpFlags;
             if (h.icmpType >= 0) {
@@ -195,6 +197,8 @@ export class SflowV5Decoder implements FlowDecoder {
             r.proto = u32(b, p + 4);
             r.src = v6 ? formatIPv6(b, p + 8) : formatIPv4(b, p + 8);
             r.dst = v6 ? formatIPv6(b, p + 8 + a) : formatIPv4(b, p + 8 + a);
+            r.srcV4 = v6 ? -1 : u32(b, p + 8);
+            r.dstV4 = v6 ? -1 : u32(b, p + 8 + a);
             r.srcPort = u32(b, p + 8 + 2 * a);
             r.dstPort = u32(b, p + 12 + 2 * a);
             r.tcpFlags = u32(b, p + 16 + 2 * a) & 0xff;

@@ -292,8 +292,14 @@ export class TemplateRecordDecoder {
         r.src = src6 >= 0 ? formatIPv6(b, src6) : '::';
         r.dst = dst6 >= 0 ? formatIPv6(b, dst6) : '::';
       } else if (family === 4) {
-        if (src4 >= 0) r.src = formatIPv4(b, src4);
-        if (dst4 >= 0) r.dst = formatIPv4(b, dst4);
+        if (src4 >= 0) {
+          r.src = formatIPv4(b, src4);
+          r.srcV4 = u32(b, src4);
+        }
+        if (dst4 >= 0) {
+          r.dst = formatIPv4(b, dst4);
+          r.dstV4 = u32(b, dst4);
+        }
       } else if (frameOffset >= 0) {
         // One sampled frame. Without an IP header (ARP, LLDP, a cut header) the record keeps the
         // neutral addresses so interface volumes stay complete, as the sFlow decoder does.
@@ -303,6 +309,8 @@ export class TemplateRecordDecoder {
           r.ipVersion = fr.ipVersion === 6 ? 6 : 4;
           r.src = fr.src;
           r.dst = fr.dst;
+          r.srcV4 = fr.srcV4;
+          r.dstV4 = fr.dstV4;
           r.proto = fr.proto;
           r.srcPort = fr.srcPort;
           r.dstPort = fr.dstPort;
@@ -426,6 +434,8 @@ function reversed(r: FlowRecord, packets: number, octets: number, tcpFlags: numb
   q.ipVersion = r.ipVersion;
   q.src = r.dst;
   q.dst = r.src;
+  q.srcV4 = r.dstV4;
+  q.dstV4 = r.srcV4;
   q.srcPort = icmp ? 0 : r.dstPort;
   q.dstPort = icmp ? 0 : r.srcPort;
   q.proto = r.proto;

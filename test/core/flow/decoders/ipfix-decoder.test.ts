@@ -77,6 +77,8 @@ describe('IpfixDecoder against tshark', () => {
       ipVersion: 4,
       src: '198.51.100.1',
       dst: '198.51.100.2',
+      srcV4: 0xc6336401,
+      dstV4: 0xc6336402,
       srcPort: 443,
       dstPort: 55427,
       proto: 6,

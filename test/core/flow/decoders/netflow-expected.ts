@@ -10,6 +10,16 @@ import { absoluteToMs, num, str, type Tree, type TsharkMessage } from './netflow
 
 const ZERO_V4 = '0.0.0.0';
 
+/**
+ * FlowRecord.srcV4/dstV4 for an address tshark printed: the dotted quad as an unsigned 32-bit
+ * number, -1 when the export carries no IPv4 address there. Computed here from tshark's text,
+ * independently of the decoder's byte reading.
+ */
+export function ipv4Twin(text: string | undefined): number {
+  if (text === undefined) return -1;
+  return text.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
 /** 1-in-N rates announced in options records, by "exporter/domain/samplerId" (0 = no sampler id). */
 export function optionRates(messages: TsharkMessage[]): Map<string, number> {
   const rates = new Map<string, number>();
@@ -109,6 +119,8 @@ export function expectedRecords(messages: TsharkMessage[], source: FlowSource): 
         ipVersion: family === 6 ? 6 : 4,
         src: family === 6 ? (s6 ?? '::') : (s4 ?? ZERO_V4),
         dst: family === 6 ? (d6 ?? '::') : (d4 ?? ZERO_V4),
+        srcV4: family === 4 ? ipv4Twin(s4) : -1,
+        dstV4: family === 4 ? ipv4Twin(d4) : -1,
         srcPort: num(f, 'cflow.srcport') ?? 0,
         dstPort: num(f, 'cflow.dstport') ?? 0,
         proto,
@@ -130,7 +142,11 @@ export function expectedRecords(messages: TsharkMessage[], source: FlowSource): 
         if (frameTree !== undefined) {
           // One sampled frame: its IP header when there is one, else neutral addresses and the frame size.
           const fr = frameFields(frameTree);
-          if (fr !== undefined) Object.assign(r, { ipVersion: fr.ipVersion, src: fr.src, dst: fr.dst, proto: fr.proto, srcPort: fr.srcPort, dstPort: fr.dstPort, tcpFlags: fr.tcpFlags });
+          if (fr !== undefined) {
+            const v4 = fr.ipVersion === 4;
+            const twins = { srcV4: v4 ? ipv4Twin(fr.src) : -1, dstV4: v4 ? ipv4Twin(fr.dst) : -1 };
+            Object.assign(r, { ipVersion: fr.ipVersion, src: fr.src, dst: fr.dst, ...twins, proto: fr.proto, srcPort: fr.srcPort, dstPort: fr.dstPort, tcpFlags: fr.tcpFlags });
+          }
           if (f['cflow.packets'] === undefined) r.sampledPackets = 1;
           if (f['cflow.octets'] === undefined) r.sampledOctets = fr !== undefined ? fr.ipLength : num(f, 'cflow.data_link_frame_size')!;
         } else if (f['cflow.packets'] === undefined && f['cflow.octets'] === undefined) {
@@ -163,6 +179,8 @@ export function expectedRecords(messages: TsharkMessage[], source: FlowSource): 
           ...r,
           src: r.dst,
           dst: r.src,
+          srcV4: r.dstV4,
+          dstV4: r.srcV4,
           srcPort: r.proto === 1 || r.proto === 58 ? 0 : r.dstPort,
           dstPort: r.proto === 1 || r.proto === 58 ? 0 : r.srcPort,
           tcpFlags: (num(f, 'cflow.tcpflags', 1) ?? 0) & 0xff,

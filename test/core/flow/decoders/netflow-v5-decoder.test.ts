@@ -53,6 +53,8 @@ describe('NetflowV5Decoder', () => {
       ipVersion: 4,
       src: '10.0.0.1',
       dst: '10.0.0.2',
+      srcV4: 0x0a000001,
+      dstV4: 0x0a000002,
       srcPort: 443,
       dstPort: 51000,
       proto: 6,

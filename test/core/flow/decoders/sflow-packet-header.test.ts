@@ -186,7 +186,7 @@ describe('parsePacketHeader edge cases', () => {
     const bytes = Uint8Array.from([...eth(0x0800), ...ipv4(17, udp(1, 2, [0x73, 0x65, 0x63, 0x72, 0x65, 0x74]))]);
     const f = newPacketHeaderFields();
     parsePacketHeader(bytes, 0, bytes.length, HEADER_PROTOCOL_ETHERNET, f);
-    assert.deepEqual(Object.keys(f).sort(), ['dst', 'dstPort', 'icmpCode', 'icmpType', 'ipLength', 'ipVersion', 'proto', 'src', 'srcPort', 'tcpFlags', 'vxlanVni']);
+    assert.deepEqual(Object.keys(f).sort(), ['dst', 'dstPort', 'dstV4', 'icmpCode', 'icmpType', 'ipLength', 'ipVersion', 'proto', 'src', 'srcPort', 'srcV4', 'tcpFlags', 'vxlanVni']);
     for (const v of Object.values(f)) assert.ok(typeof v === 'number' || typeof v === 'string');
     assert.ok(!JSON.stringify(f).includes('secret'));
   });
