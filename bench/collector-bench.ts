@@ -6,6 +6,7 @@
  *    lost; last line `ratio=<sakimori/nfcapd>`. Steady-state RSS of both.
  * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1 BENCH_ROLE=cyber-office BENCH_DETECT=1
  *   BENCH_YOUNG_MB=N (collector.decoderYoungGenerationMb of the Sakimori under test)
+ *   BENCH_SENDER=node (the Node traffic source instead of the C one compiled from bench/udp-sender.c)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -26,7 +27,28 @@ import { syntheticFlows } from '../src/demo/synthetic-flows.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
-const SENDER = join(ROOT, 'dist/bench/udp-sender.js');
+const NODE_SENDER = join(ROOT, 'dist/bench/udp-sender.js');
+
+/**
+ * The traffic source shares the two cores with the collector under test. The Node sender
+ * (udp-sender.ts) takes about a core at 25k datagrams/s, starving whichever collector runs; the
+ * C one (udp-sender.c, sendmmsg) sends the same stream for about a quarter of a core, most of it
+ * the kernel's loopback delivery. It is compiled here when a C compiler is present;
+ * BENCH_SENDER=node forces the Node one. Both collectors always get the same sender.
+ */
+function chooseSender(): { command: string; args: string[]; name: string } {
+  if (process.env.BENCH_SENDER !== 'node') {
+    try {
+      const out = join(mkdtempSync(join(tmpdir(), 'bench-sender-')), 'udp-sender');
+      execFileSync('cc', ['-O2', '-o', out, join(ROOT, 'bench/udp-sender.c')], { stdio: 'ignore' });
+      return { command: out, args: [], name: 'C (bench/udp-sender.c, sendmmsg)' };
+    } catch {
+      // No compiler: the Node sender, said so in the output.
+    }
+  }
+  return { command: process.execPath, args: [NODE_SENDER], name: 'Node (bench/udp-sender.ts)' };
+}
+let sender: ReturnType<typeof chooseSender> | undefined;
 const RATES = (process.env.BENCH_RATES ?? '10000,25000,50000,55000,60000,65000,70000,75000,100000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LOSS_LIMIT = 0.001;
@@ -88,7 +110,8 @@ function rssKiB(pid: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runSender(file: string, port: number, rate: number): Promise<{ sentData: number; achievedRate: number }> {
-  const out = execFileSync(process.execPath, [SENDER, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
+  sender ??= chooseSender();
+  const out = execFileSync(sender.command, [...sender.args, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
   return JSON.parse(out.trim()) as { sentData: number; achievedRate: number };
 }
 
@@ -273,6 +296,8 @@ async function ingest(): Promise<void> {
     return Buffer.concat([h, Buffer.from(d)]);
   });
   writeFileSync(file, Buffer.concat(framed));
+  sender ??= chooseSender();
+  log(`traffic source: ${sender.name}`);
   log(`## lossless ingest on loopback, Sakimori role ${ROLE}${ROLE === 'cyber-office' ? ' (decode → classify → select → store selected, erase the rest)' : ''} (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()})`);
   const saki: StepResult[] = [];
   const nf: StepResult[] = [];
