@@ -10,7 +10,12 @@
  *   dictionary: UTF-8 JSON array of the block's distinct strings
  *   criteria column: u32 × count (dictionary index of the comma-joined criterion ids)
  *   per column, in order: kind U32 → u32 × count; kind F64 → f64 × count; kind STR → u32 × count
- *     (dictionary index). A field a record lacks is NaN (F64), ABSENT (U32, STR).
+ *     (dictionary index); kind TEXT → u32 × count (end offset of each value in the column's text),
+ *     u32 textBytes, then the values back to back as ASCII. A field a record lacks is NaN (F64),
+ *     ABSENT (U32, STR, TEXT).
+ * Addresses (src, dst) are mostly distinct: they go to TEXT columns (one join and one copy per
+ * column) rather than through the dictionary (a hash lookup per value); a column with a non-ASCII
+ * value falls back to STR.
  * Columns are 4- or 8-byte aligned in the block so they are read as typed-array views.
  * Only the fields of the records are written: what selection minimized away never reaches the block.
  */
@@ -23,10 +28,13 @@ const enum Kind {
   U32 = 0,
   F64 = 1,
   STR = 2,
+  TEXT = 3,
 }
 /** Missing value in a U32 or STR column. */
 const ABSENT = 0xffffffff;
 const STRING_FIELDS: ReadonlySet<OutputField> = new Set(['exporter', 'source', 'src', 'dst', 'direction', 'srcCountry', 'dstCountry']);
+/** String fields whose values are mostly distinct (TEXT columns). */
+const TEXT_FIELDS: ReadonlySet<OutputField> = new Set(['src', 'dst']);
 /** Times are stored as whole milliseconds (the record may carry sub-millisecond interpolation). */
 const TIME_FIELDS: ReadonlySet<OutputField> = new Set(['start', 'end']);
 const FIELD_INDEX = new Map<string, number>(OUTPUT_FIELDS.map((f, i) => [f, i]));
@@ -43,6 +51,7 @@ type Extract = (
   records: readonly SelectedRecord[],
   numbers: readonly Float64Array[],
   strings: readonly Uint32Array[],
+  texts: readonly (string | null)[][],
   criteria: Uint32Array,
   intern: (s: string) => number,
 ) => void;
@@ -62,9 +71,14 @@ function extractorFor(fields: readonly OutputField[]): Extract {
   const body: string[] = [];
   let num = 0;
   let str = 0;
+  let text = 0;
   for (const field of fields) {
     if (!FIELD_INDEX.has(field) || !/^[A-Za-z]+$/.test(field)) throw new RangeError(`unknown output field ${field}`);
-    if (STRING_FIELDS.has(field)) {
+    if (TEXT_FIELDS.has(field)) {
+      head.push(`const t${text} = texts[${text}];`);
+      body.push(`const v${field} = f.${field}; t${text}[i] = typeof v${field} === 'string' ? v${field} : null;`);
+      text++;
+    } else if (STRING_FIELDS.has(field)) {
       head.push(`const s${str} = strings[${str}];`);
       body.push(`const v${field} = f.${field}; s${str}[i] = typeof v${field} === 'string' ? intern(v${field}) : ${ABSENT};`);
       str++;
@@ -79,6 +93,7 @@ function extractorFor(fields: readonly OutputField[]): Extract {
     'records',
     'numbers',
     'strings',
+    'texts',
     'criteria',
     'intern',
     `${head.join('\n')}
@@ -129,19 +144,25 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
   const criteria = new Uint32Array(n);
   const numbers: Float64Array[] = [];
   const strings: Uint32Array[] = [];
+  const texts: (string | null)[][] = [];
   for (const field of columnsOf) {
-    if (STRING_FIELDS.has(field)) strings.push(new Uint32Array(n));
+    if (TEXT_FIELDS.has(field)) texts.push(new Array<string | null>(n));
+    else if (STRING_FIELDS.has(field)) strings.push(new Uint32Array(n));
     else numbers.push(new Float64Array(n));
   }
-  extractorFor(columnsOf)(records, numbers, strings, criteria, intern);
-  const kinds: Kind[] = [];
-  const columns: (Uint32Array | Float64Array)[] = [];
+  extractorFor(columnsOf)(records, numbers, strings, texts, criteria, intern);
+  const columns: { kind: Kind; data: Uint32Array | Float64Array; text?: Buffer }[] = [];
   let num = 0;
   let str = 0;
+  let txt = 0;
   for (const field of columnsOf) {
+    if (TEXT_FIELDS.has(field)) {
+      const values = texts[txt++];
+      columns.push(textColumn(values) ?? { kind: Kind.STR, data: Uint32Array.from(values, (v) => (v === null ? ABSENT : intern(v))) });
+      continue;
+    }
     if (STRING_FIELDS.has(field)) {
-      kinds.push(Kind.STR);
-      columns.push(strings[str++]);
+      columns.push({ kind: Kind.STR, data: strings[str++] });
       continue;
     }
     const col = numbers[num++];
@@ -154,13 +175,14 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
         break;
       }
     }
-    kinds.push(fitsU32 ? Kind.U32 : Kind.F64);
-    columns.push(fitsU32 ? new Uint32Array(col) : col);
+    columns.push(fitsU32 ? { kind: Kind.U32, data: new Uint32Array(col) } : { kind: Kind.F64, data: col });
   }
   const dict = Buffer.from(JSON.stringify(dictionary), 'utf8');
-  let size = 13 + 2 * columnsOf.length + dict.length;
-  size = align(size, 4) + 4 * n;
-  for (let c = 0; c < columns.length; c++) size = kinds[c] === Kind.F64 ? align(size, 8) + 8 * n : align(size, 4) + 4 * n;
+  let size = align(13 + 2 * columnsOf.length + dict.length, 4) + 4 * n;
+  for (const c of columns) {
+    size = align(size, c.kind === Kind.F64 ? 8 : 4) + c.data.byteLength;
+    if (c.text) size += 4 + c.text.length;
+  }
   const out = Buffer.alloc(size);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(n, 4);
@@ -169,19 +191,38 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
   let o = 13;
   columnsOf.forEach((field, c) => {
     out[o++] = FIELD_INDEX.get(field)!;
-    out[o++] = kinds[c];
+    out[o++] = columns[c].kind;
   });
   dict.copy(out, o);
   o = align(o + dict.length, 4);
   out.set(new Uint8Array(criteria.buffer), o);
   o += 4 * n;
-  for (let c = 0; c < columns.length; c++) {
-    o = align(o, kinds[c] === Kind.F64 ? 8 : 4);
-    const col = columns[c];
-    out.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), o);
-    o += col.byteLength;
+  for (const c of columns) {
+    o = align(o, c.kind === Kind.F64 ? 8 : 4);
+    out.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), o);
+    o += c.data.byteLength;
+    if (c.text) {
+      out.writeUInt32LE(c.text.length, o);
+      c.text.copy(out, o + 4);
+      o += 4 + c.text.length;
+    }
   }
   return out;
+}
+
+/** A TEXT column (end offsets and the values back to back), or undefined if a value is not ASCII. */
+function textColumn(values: readonly (string | null)[]): { kind: Kind; data: Uint32Array; text: Buffer } | undefined {
+  const joined = values.join('');
+  // UTF-8 length equals the string length exactly when every character is ASCII.
+  if (Buffer.byteLength(joined, 'utf8') !== joined.length) return undefined;
+  const ends = new Uint32Array(values.length);
+  let end = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) ends[i] = ABSENT;
+    else ends[i] = end += v.length;
+  }
+  return { kind: Kind.TEXT, data: ends, text: Buffer.from(joined, 'latin1') };
 }
 
 /** A decoded block: record i is (criteria[i], fields[i]). */
@@ -209,7 +250,8 @@ export function decodeSelectedBlock(body: Uint8Array, from = 0, to = Number.POSI
   for (let c = 0; c < columnCount; c++) {
     const field = OUTPUT_FIELDS[b[o]];
     const kind = b[o + 1] as Kind;
-    if (field === undefined || kind > Kind.STR || (kind === Kind.STR) !== STRING_FIELDS.has(field)) throw corrupt('unknown column');
+    const stringKind = kind === Kind.STR || kind === Kind.TEXT;
+    if (field === undefined || kind > Kind.TEXT || stringKind !== STRING_FIELDS.has(field)) throw corrupt('unknown column');
     fields.push(field);
     kinds.push(kind);
     o += 2;
@@ -230,6 +272,8 @@ export function decodeSelectedBlock(body: Uint8Array, from = 0, to = Number.POSI
   const crit = new Uint32Array(b.buffer, b.byteOffset + o, n);
   o += 4 * n;
   const cols: (Uint32Array | Float64Array)[] = [];
+  /** TEXT columns: their characters (latin1 = ASCII here), by column index. */
+  const textOf: (Buffer | undefined)[] = [];
   for (let c = 0; c < columnCount; c++) {
     if (kinds[c] === Kind.F64) {
       o = align(o, 8);
@@ -242,6 +286,14 @@ export function decodeSelectedBlock(body: Uint8Array, from = 0, to = Number.POSI
       cols.push(new Uint32Array(b.buffer, b.byteOffset + o, n));
       o += 4 * n;
     }
+    if (kinds[c] === Kind.TEXT) {
+      need(4);
+      const len = new DataView(b.buffer, b.byteOffset + o, 4).getUint32(0, true);
+      o += 4;
+      need(len);
+      textOf[c] = Buffer.from(b.buffer, b.byteOffset + o, len);
+      o += len;
+    }
   }
   const end = Math.min(n, to);
   const criteria: string[][] = [];
@@ -251,14 +303,29 @@ export function decodeSelectedBlock(body: Uint8Array, from = 0, to = Number.POSI
     if (s === undefined) throw corrupt('string index out of range');
     return s;
   };
+  /** Value i of TEXT column c: it starts where the last present value before it ended. */
+  const text = (c: number, i: number): string => {
+    const ends = cols[c] as Uint32Array;
+    let start = 0;
+    for (let k = i - 1; k >= 0; k--) {
+      if (ends[k] !== ABSENT) {
+        start = ends[k];
+        break;
+      }
+    }
+    const t = textOf[c]!;
+    if (ends[i] < start || ends[i] > t.length) throw corrupt('text offset out of range');
+    return t.toString('latin1', start, ends[i]);
+  };
   for (let i = Math.max(0, from); i < end; i++) {
     criteria.push(str(crit[i]).split(','));
     const r: Record<string, string | number> = {};
     for (let c = 0; c < columnCount; c++) {
       const v = cols[c][i];
-      if (kinds[c] === Kind.F64) {
+      const kind = kinds[c];
+      if (kind === Kind.F64) {
         if (!Number.isNaN(v)) r[fields[c]] = v;
-      } else if (v !== ABSENT) r[fields[c]] = kinds[c] === Kind.STR ? str(v) : v;
+      } else if (v !== ABSENT) r[fields[c]] = kind === Kind.STR ? str(v) : kind === Kind.TEXT ? text(c, i) : v;
     }
     records.push(r as OutputRecord);
   }

@@ -99,7 +99,7 @@ test('selected block: damaged bodies are refused with SAKI_ERR_SELECTED_BLOCK_CO
     );
   }
   // A string index past the dictionary.
-  const one = encodeSelectedBlock([{ criteria: ['a'], fields: { src: 'x' } }]);
+  const one = encodeSelectedBlock([{ criteria: ['a'], fields: { direction: 'foreign-domestic' } }]);
   const off = one.length - 4;
   one.writeUInt32LE(99, off);
   assert.throws(() => decodeSelectedBlock(one), (e: unknown) => e instanceof SakimoriError && e.code === 'SAKI_ERR_SELECTED_BLOCK_CORRUPT');
@@ -117,4 +117,24 @@ test('selected block: with the approval field list, exactly those fields are sto
   ];
   const d = decodeSelectedBlock(encodeSelectedBlock(records, ['dstPort', 'src']));
   assert.deepEqual(d.fields, [{ src: '192.0.2.1', dstPort: 23 }, { src: '192.0.2.2' }]);
+});
+
+test('selected block: address columns with missing values and non-ASCII text round-trip (TEXT column and its dictionary fallback)', () => {
+  const records: SelectedRecord[] = [
+    { criteria: ['a'], fields: { src: '192.0.2.1', dst: 'p1:0011223344556677' } },
+    { criteria: ['a'], fields: { dst: '2001:db8::1' } },
+    { criteria: ['a'], fields: { src: '', dst: 'dst-ü-ß-日本' } },
+    { criteria: ['a'], fields: { src: '198.51.100.7', dst: 'p1:8899aabbccddeeff' } },
+  ];
+  const d = decodeSelectedBlock(encodeSelectedBlock(records, ['src', 'dst']));
+  assert.deepEqual(d.fields, records.map((r) => r.fields));
+  assert.deepEqual(decodeSelectedBlock(encodeSelectedBlock(records, ['src', 'dst']), 3, 4).fields, [records[3].fields]);
+});
+
+test('selected block: a TEXT offset past its text is refused as corrupt', () => {
+  const body = encodeSelectedBlock([{ criteria: ['a'], fields: { src: '192.0.2.1' } }]);
+  // Layout: header, dictionary, criteria (4 bytes), then the src column: end offset, text length, text.
+  const text = body.indexOf('192.0.2.1');
+  body.writeUInt32LE(200, text - 8);
+  assert.throws(() => decodeSelectedBlock(body), (e: unknown) => e instanceof SakimoriError && e.code === 'SAKI_ERR_SELECTED_BLOCK_CORRUPT');
 });
