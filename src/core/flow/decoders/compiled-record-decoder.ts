@@ -22,9 +22,6 @@ export type CompiledRecordDecoder = (
   out: FlowRecord[],
 ) => number;
 
-/** The reverse direction of an RFC 5103 biflow, shared with the generic path so both build it alike. */
-export type ReverseRecord = (r: FlowRecord, packets: number, octets: number, tcpFlags: number, rate: number) => FlowRecord;
-
 /** Decoder per compiled template; null when the template takes the generic path. */
 const cache = new WeakMap<CompiledTemplate, CompiledRecordDecoder | null>();
 
@@ -40,13 +37,41 @@ const cache = new WeakMap<CompiledTemplate, CompiledRecordDecoder | null>();
  * The source text is assembled only from the fixed fragments below and integers checked here
  * (offsets and lengths of the template); nothing read from the wire as text reaches it.
  */
-export function compiledRecordDecoder(t: CompiledTemplate, reverse: ReverseRecord): CompiledRecordDecoder | undefined {
+export function compiledRecordDecoder(t: CompiledTemplate): CompiledRecordDecoder | undefined {
   let d = cache.get(t);
   if (d === undefined) {
-    d = compile(t, reverse);
+    d = compile(t);
     cache.set(t, d);
   }
   return d ?? undefined;
+}
+
+/**
+ * The reverse direction of an RFC 5103 biflow: endpoints swapped, reverse counters (§6.1).
+ * Shared by the generic and the compiled paths so that both build it alike.
+ */
+export function reversed(r: FlowRecord, packets: number, octets: number, tcpFlags: number, rate: number): FlowRecord {
+  const q = emptyFlowRecord(r.source, r.exporter, r.observationDomain);
+  const icmp = r.proto === 1 || r.proto === 58; // ICMP, ICMPv6
+  q.start = r.start;
+  q.end = r.end;
+  q.ipVersion = r.ipVersion;
+  q.src = r.dst;
+  q.dst = r.src;
+  q.srcV4 = r.dstV4;
+  q.dstV4 = r.srcV4;
+  q.srcPort = icmp ? 0 : r.dstPort;
+  q.dstPort = icmp ? 0 : r.srcPort;
+  q.proto = r.proto;
+  q.tcpFlags = tcpFlags;
+  q.inIf = r.outIf;
+  q.outIf = r.inIf;
+  q.srcAs = r.dstAs;
+  q.dstAs = r.srcAs;
+  q.sampledPackets = packets > 0 ? packets : 0;
+  q.sampledOctets = octets > 0 ? octets : 0;
+  applySampling(q, rate);
+  return q;
 }
 
 /** Record-local variables the plan may assign, with their value when the template does not carry them. */
@@ -223,7 +248,7 @@ function isSmallInteger(n: number, min: number, max: number): boolean {
   return Number.isSafeInteger(n) && n >= min && n <= max;
 }
 
-function compile(t: CompiledTemplate, reverse: ReverseRecord): CompiledRecordDecoder | null {
+function compile(t: CompiledTemplate): CompiledRecordDecoder | null {
   const fixed = t.fixedLength;
   if (t.options || !t.flows || !isSmallInteger(fixed, 1, 65535)) return null;
   const body: string[] = [];
@@ -319,5 +344,5 @@ return function decodeRecords(b, p, setEnd, h, rates, domainRate, systemInit, so
 };`;
   // The text above is built from this file's fragments and checked integers only (see compiledRecordDecoder).
   const factory = new Function('emptyFlowRecord', 'applySampling', 'formatIPv4', 'formatIPv6', 'ntpToEpochMs', 'uptimeToEpochMs', 'rateOf', 'reverse', source);
-  return factory(emptyFlowRecord, applySampling, formatIPv4, formatIPv6, ntpToEpochMs, uptimeToEpochMs, rateOf, reverse) as CompiledRecordDecoder;
+  return factory(emptyFlowRecord, applySampling, formatIPv4, formatIPv6, ntpToEpochMs, uptimeToEpochMs, rateOf, reversed) as CompiledRecordDecoder;
 }
