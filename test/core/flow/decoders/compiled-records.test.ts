@@ -143,7 +143,8 @@ function randomExchange(seed: number, format: 'ipfix' | 'v9'): ExportDatagram[] 
   const exportSeconds = 1_700_000_000 + Math.floor(rnd() * 1000);
   const templates = 1 + Math.floor(rnd() * 3);
   for (let k = 0; k < templates; k++) {
-    const id = 256 + k;
+    // Sometimes the same id again with other fields: the new template must get its own decoder.
+    const id = k > 0 && rnd() < 0.3 ? 256 : 256 + k;
     const fields = randomTemplate(rnd, format === 'ipfix');
     const len = recordLength(fields);
     const sets: Uint8Array[] = [];
