@@ -343,6 +343,12 @@ return function decodeRecords(b, p, setEnd, h, rates, domainRate, systemInit, so
   return walked;
 };`;
   // The text above is built from this file's fragments and checked integers only (see compiledRecordDecoder).
-  const factory = new Function('emptyFlowRecord', 'applySampling', 'formatIPv4', 'formatIPv6', 'ntpToEpochMs', 'uptimeToEpochMs', 'rateOf', 'reverse', source);
-  return factory(emptyFlowRecord, applySampling, formatIPv4, formatIPv6, ntpToEpochMs, uptimeToEpochMs, rateOf, reversed) as CompiledRecordDecoder;
+  let factory: (...deps: unknown[]) => CompiledRecordDecoder;
+  try {
+    factory = new Function('emptyFlowRecord', 'applySampling', 'formatIPv4', 'formatIPv6', 'ntpToEpochMs', 'uptimeToEpochMs', 'rateOf', 'reverse', source) as typeof factory;
+  } catch {
+    // Code generation disallowed (node --disallow-code-generation-from-strings): the generic walk decodes alike.
+    return null;
+  }
+  return factory(emptyFlowRecord, applySampling, formatIPv4, formatIPv6, ntpToEpochMs, uptimeToEpochMs, rateOf, reversed);
 }
