@@ -176,6 +176,25 @@ function compiled(fields: readonly Spec[], options = false): boolean {
   return compiledRecordDecoder(t) !== undefined;
 }
 
+/** A damaged copy: flipped bytes, a hostile 16-bit length or count, or a truncation. */
+function damaged(src: Uint8Array, rnd: () => number): Uint8Array {
+  const b = new Uint8Array(src);
+  const at = (): number => Math.floor(rnd() * b.length);
+  const kind = Math.floor(rnd() * 3);
+  if (kind === 0) {
+    for (let i = 0, n = 1 + Math.floor(rnd() * 4); i < n; i++) b[at()] ^= 1 << Math.floor(rnd() * 8);
+    return b;
+  }
+  if (kind === 1) {
+    const p = at() & ~1;
+    const v = pick(rnd, [0, 1, 3, 4, 0x7fff, 0xffff, 255]);
+    b[p] = v >> 8;
+    if (p + 1 < b.length) b[p + 1] = v & 255;
+    return b;
+  }
+  return b.subarray(0, at());
+}
+
 describe('compiled record decoders', () => {
   it('take fixed-length flow templates; variable-length, dataLinkFrameSection and options templates keep the generic walk', () => {
     assert.equal(compiled([[8, 4], [12, 4], [7, 2], [11, 2], [4, 1], [2, 4], [1, 4], [152, 8], [153, 8]]), true);
@@ -222,5 +241,16 @@ describe('compiled record decoders', () => {
       }
     }
     assert.ok(records > 1000, `enough random records compared (${records})`);
+  });
+
+  it('treat damaged datagrams (short sets, bad lengths, truncation) as the generic path does', () => {
+    const rnd = prng(20261122);
+    const captures = readdirSync(NETFLOW_CAPTURES).filter((n) => n.endsWith('.pcap')).sort().flatMap(captureDatagrams);
+    for (let c = 0; c < 400; c++) {
+      const exchange = c % 2 === 0 ? randomExchange(1000 + c, c % 4 === 0 ? 'ipfix' : 'v9') : captures;
+      // Intact datagrams first so templates are known, then damaged copies of them.
+      const stream = [...exchange, ...exchange.map((d) => ({ ...d, payload: damaged(d.payload, rnd) }))];
+      assertSame(stream, `damaged case ${c}`);
+    }
   });
 });
