@@ -30,6 +30,11 @@ export interface DecoderOptions {
   maxExporters?: number;
   /** Memory bound on (domain, template id) entries per exporter; a template beyond it is malformed. Default 4,096. */
   maxTemplatesPerExporter?: number;
+  /**
+   * Decode NetFlow v9 / IPFIX data records only by the generic template walk, never by the
+   * per-template compiled decoders. Same records either way; for differential tests and A/B runs.
+   */
+  genericRecordDecoding?: boolean;
 }
 
 export const EXPORTER_LIMIT_KEY = 'exporter-limit';

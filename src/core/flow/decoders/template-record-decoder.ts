@@ -1,5 +1,6 @@
 import { applySampling, emptyFlowRecord, type FlowRecord, type FlowSource } from '../flow-record.js';
 import { formatIPv4, formatIPv6 } from '../ip-address.js';
+import { compiledRecordDecoder, reversed } from './compiled-record-decoder.js';
 import { MAX_TEMPLATE_FIELDS, type CompiledTemplate } from './compiled-template.js';
 import { parseDataLinkFrame } from './data-link-frame.js';
 import type { ExporterState } from './exporter-state.js';
@@ -31,9 +32,12 @@ export class TemplateRecordDecoder {
   readonly #offsets = new Int32Array(MAX_TEMPLATE_FIELDS);
   readonly #lengths = new Int32Array(MAX_TEMPLATE_FIELDS);
   readonly #frame = newPacketHeaderFields();
+  readonly #compiled: boolean;
 
-  constructor(source: FlowSource) {
+  /** `generic`: never use the compiled per-template decoders (differential tests, A/B benchmarks). */
+  constructor(source: FlowSource, generic = false) {
     this.#source = source;
+    this.#compiled = !generic;
   }
 
   /**
@@ -65,7 +69,11 @@ export class TemplateRecordDecoder {
     return q - p;
   }
 
-  /** Appends one FlowRecord per data record (two for an RFC 5103 biflow); returns how many. */
+  /**
+   * Appends one FlowRecord per data record (two for an RFC 5103 biflow); returns how many.
+   * Fixed-length flow templates are decoded by their compiled decoder (compiled-record-decoder.ts);
+   * the loop below is the reference it must match and the path for every other template.
+   */
   decodeFlows(t: CompiledTemplate, b: Uint8Array, setStart: number, setEnd: number, h: ExportHeader, state: ExporterState, out: FlowRecord[]): number {
     const source = this.#source;
     const exporter = h.exporter;
@@ -73,6 +81,12 @@ export class TemplateRecordDecoder {
     const rates = state.rates.forDomain(domain);
     const domainRate = rates?.get(0) ?? 0;
     const systemInit = state.systemInit.get(domain) ?? -1;
+    const compiled = this.#compiled ? compiledRecordDecoder(t) : undefined;
+    if (compiled !== undefined) {
+      const before = out.length;
+      this.walked += compiled(b, setStart, setEnd, h, rates, domainRate, systemInit, source, out);
+      return out.length - before;
+    }
     const fixed = t.fixedLength;
     const offsets = fixed >= 0 ? t.offsets : this.#offsets;
     const lengths = fixed >= 0 ? t.lengths : this.#lengths;
@@ -423,29 +437,4 @@ export class TemplateRecordDecoder {
       if (init >= 0) state.systemInit.set(h.domain, init);
     }
   }
-}
-
-/** The reverse direction of an RFC 5103 biflow: endpoints swapped, reverse counters (§6.1). */
-function reversed(r: FlowRecord, packets: number, octets: number, tcpFlags: number, rate: number): FlowRecord {
-  const q = emptyFlowRecord(r.source, r.exporter, r.observationDomain);
-  const icmp = r.proto === ICMP || r.proto === ICMPV6;
-  q.start = r.start;
-  q.end = r.end;
-  q.ipVersion = r.ipVersion;
-  q.src = r.dst;
-  q.dst = r.src;
-  q.srcV4 = r.dstV4;
-  q.dstV4 = r.srcV4;
-  q.srcPort = icmp ? 0 : r.dstPort;
-  q.dstPort = icmp ? 0 : r.srcPort;
-  q.proto = r.proto;
-  q.tcpFlags = tcpFlags;
-  q.inIf = r.outIf;
-  q.outIf = r.inIf;
-  q.srcAs = r.dstAs;
-  q.dstAs = r.srcAs;
-  q.sampledPackets = packets > 0 ? packets : 0;
-  q.sampledOctets = octets > 0 ? octets : 0;
-  applySampling(q, rate);
-  return q;
 }
