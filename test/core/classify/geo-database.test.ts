@@ -10,6 +10,7 @@ import { createClassificationConfig } from '../../../src/core/classify/classific
 import { classifyAddress } from '../../../src/core/classify/flow-direction.js';
 import { compileGeoDatabase, COUNTRY_PACKAGE, ASN_PACKAGE, UNKNOWN_COUNTRY, type GeoDatabase } from '../../../src/core/classify/geo-database.js';
 import { deserializeGeoDatabase, serializeGeoDatabase } from '../../../src/core/classify/geo-snapshot.js';
+import { IPv4RangeTable } from '../../../src/core/classify/ip-range-table.js';
 import { formatIPv4Number, formatIPv6 } from '../../../src/core/flow/ip-address.js';
 import { dataVersions, ipv4ToNumber, ipv6ToBigint, readPackageFile, realCsvTexts, rng, words128 } from './geo-data.js';
 
@@ -289,4 +290,29 @@ test('located addresses: JP is domestic, other countries foreign, no data unknow
     assert.equal(c.side, want === UNKNOWN_COUNTRY ? 'unknown' : want === 'JP' ? 'domestic' : 'foreign');
     assert.equal(c.as, Number((as4.lookup(ip) ?? '0|').split('|')[0]));
   }
+});
+
+test('the whole-/16 country shortcut answers exactly as the range search, at every range boundary and at random', () => {
+  const table = new IPv4RangeTable(db.parts.ipv4CountryStarts);
+  const values = db.parts.ipv4CountryValues;
+  const expect = (ip: number) => values[table.locate(ip)];
+  const starts = db.parts.ipv4CountryStarts;
+  let checked = 0;
+  for (let i = 0; i < starts.length; i++) {
+    for (const ip of [starts[i], starts[i] - 1, starts[i] + 1]) {
+      if (ip < 0 || ip > 0xffffffff) continue;
+      assert.equal(db.countryIndexOfIPv4(ip >>> 0), expect(ip >>> 0), `at ${formatIPv4Number(ip >>> 0)}`);
+      checked++;
+    }
+  }
+  // Both ends of every /16, where a split /16 differs from a whole one.
+  for (let h = 0; h < 65536; h++) {
+    for (const ip of [h * 65536, h * 65536 + 65535]) assert.equal(db.countryIndexOfIPv4(ip), expect(ip));
+  }
+  const r = rng(16);
+  for (let k = 0; k < 200_000; k++) {
+    const ip = Math.floor(r() * 2 ** 32) >>> 0;
+    assert.equal(db.countryIndexOfIPv4(ip), expect(ip));
+  }
+  assert.ok(checked > 100_000);
 });
