@@ -8,7 +8,7 @@
 import { FLOW_DIRECTIONS, type FlowClassification, type FlowClassifier, type FlowDirection } from '../core/classify/flow-direction.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
-import { classifiedFlow, type ClassifiedFlow } from '../core/selection/classified-flow.js';
+import { ClassifiedFlowRecord, type ClassifiedFlow } from '../core/selection/classified-flow.js';
 import type { BehaviourScorer, CompiledSelector, SelectionCounts } from '../core/selection/selector.js';
 import type { FlowSink } from '../storage/flow-store.js';
 import type { SelectedFlowSink } from '../storage/selected-flow-store.js';
@@ -115,7 +115,7 @@ export class SelectionStage implements FlowSink {
       const record = records[i];
       // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
       const c = classifier.classify(record, cls, false);
-      batch[i] = classifiedFlow(record, c.direction, c.srcCountry, c.dstCountry, SRC_DOMESTIC.has(c.direction), DST_DOMESTIC.has(c.direction), c.srcV4, c.dstV4);
+      batch[i] = new ClassifiedFlowRecord(record, c.direction, c.srcCountry, c.dstCountry, SRC_DOMESTIC.has(c.direction), DST_DOMESTIC.has(c.direction), c.srcV4, c.dstV4);
     }
     // The behavioural engine costs microseconds per flow: it runs only while an approval in force
     // has a behaviour criterion (its state then starts from the flows after that approval loaded).

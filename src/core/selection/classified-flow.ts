@@ -27,7 +27,7 @@ export interface ClassifiedFlow {
  * (allocation-site pretenuring, see FlowRecord's constructor in flow-record.ts), making every
  * later scavenge slow. The prototype stays Object.prototype: it is a plain object.
  */
-const ClassifiedFlowObject = function (
+function initClassifiedFlow(
   this: ClassifiedFlow,
   record: FlowRecord,
   direction: string,
@@ -46,28 +46,8 @@ const ClassifiedFlowObject = function (
   this.dstDomestic = dstDomestic;
   this.srcV4 = srcV4;
   this.dstV4 = dstV4;
-} as unknown as new (
-  record: FlowRecord,
-  direction: string,
-  srcCountry: string,
-  dstCountry: string,
-  srcDomestic: boolean,
-  dstDomestic: boolean,
-  srcV4: number,
-  dstV4: number,
-) => ClassifiedFlow;
-ClassifiedFlowObject.prototype = Object.prototype;
-
-/** The flow a selection stage hands to its selectors (the V4 twins -1 when not IPv4). */
-export function classifiedFlow(
-  record: FlowRecord,
-  direction: string,
-  srcCountry: string,
-  dstCountry: string,
-  srcDomestic: boolean,
-  dstDomestic: boolean,
-  srcV4: number,
-  dstV4: number,
-): ClassifiedFlow {
-  return new ClassifiedFlowObject(record, direction, srcCountry, dstCountry, srcDomestic, dstDomestic, srcV4, dstV4);
 }
+initClassifiedFlow.prototype = Object.prototype;
+
+/** The flow a selection stage hands to its selectors (the V4 twins -1 when not IPv4): `new ClassifiedFlowRecord(…)`. */
+export const ClassifiedFlowRecord = initClassifiedFlow as unknown as new (...args: Parameters<typeof initClassifiedFlow>) => ClassifiedFlow;

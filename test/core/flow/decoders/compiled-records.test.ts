@@ -6,7 +6,7 @@ import { compileTemplate, TemplateFields } from '../../../../src/core/flow/decod
 import { IpfixEncoder, NetflowV9Encoder } from '../../../../src/core/flow/encoders/export-encoder.js';
 import type { ExportDatagram } from '../../../../src/core/flow/export-datagram.js';
 import type { FlowRecord } from '../../../../src/core/flow/flow-record.js';
-import { syntheticFlows } from '../../../../src/demo/synthetic-flows.js';
+import { prng, syntheticFlows } from '../../../../src/demo/synthetic-flows.js';
 import { NETFLOW_CAPTURES } from '../../../helpers/paths.js';
 import { ByteWriter, datagram, ipfixMessage, set, v9Packet } from './export-builder.js';
 import { captureDatagrams, newDecoders } from './netflow-captures.js';
@@ -43,18 +43,6 @@ function assertSame(datagrams: readonly ExportDatagram[], label: string): Run {
   for (let i = 0; i < generic.records.length; i++) assert.deepStrictEqual(compiled.records[i], generic.records[i], `${label}: record ${i}`);
   assert.deepStrictEqual(compiled.counters, generic.counters, `${label}: counters`);
   return compiled;
-}
-
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Spec = [element: number, length: number, pen?: number];
