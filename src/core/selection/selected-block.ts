@@ -47,14 +47,21 @@ function corrupt(why: string): SakimoriError {
   return new SakimoriError('SAKI_ERR_SELECTED_BLOCK_CORRUPT', `stored block of selected records is corrupt: ${why}`);
 }
 
-type Extract = (
-  records: readonly SelectedRecord[],
-  numbers: readonly Float64Array[],
-  strings: readonly Uint32Array[],
-  texts: readonly (string | null)[][],
-  criteria: Uint32Array,
-  intern: (s: string) => number,
-) => void;
+/** Where a field's values go while a block is built: numbers, dictionary strings, or TEXT values. */
+const enum Raw {
+  NUMBER,
+  STRING,
+  TEXT,
+}
+
+function rawOf(field: OutputField): Raw {
+  return TEXT_FIELDS.has(field) ? Raw.TEXT : STRING_FIELDS.has(field) ? Raw.STRING : Raw.NUMBER;
+}
+
+/** Column c of the block as read from the records: Float64Array, Uint32Array (dictionary ids) or the strings. */
+type RawColumn = Float64Array | Uint32Array | (string | null)[];
+
+type Extract = (records: readonly SelectedRecord[], columns: readonly RawColumn[], criteria: Uint32Array, intern: (s: string) => number) => void;
 
 const extractors = new Map<string, Extract>();
 
@@ -69,31 +76,20 @@ function extractorFor(fields: readonly OutputField[]): Extract {
   if (fn) return fn;
   const head: string[] = [];
   const body: string[] = [];
-  let num = 0;
-  let str = 0;
-  let text = 0;
-  for (const field of fields) {
+  fields.forEach((field, c) => {
     if (!FIELD_INDEX.has(field) || !/^[A-Za-z]+$/.test(field)) throw new RangeError(`unknown output field ${field}`);
-    if (TEXT_FIELDS.has(field)) {
-      head.push(`const t${text} = texts[${text}];`);
-      body.push(`const v${field} = f.${field}; t${text}[i] = typeof v${field} === 'string' ? v${field} : null;`);
-      text++;
-    } else if (STRING_FIELDS.has(field)) {
-      head.push(`const s${str} = strings[${str}];`);
-      body.push(`const v${field} = f.${field}; s${str}[i] = typeof v${field} === 'string' ? intern(v${field}) : ${ABSENT};`);
-      str++;
-    } else {
-      head.push(`const n${num} = numbers[${num}];`);
+    head.push(`const c${c} = columns[${c}];`);
+    const raw = rawOf(field);
+    if (raw === Raw.TEXT) body.push(`const v${c} = f.${field}; c${c}[i] = typeof v${c} === 'string' ? v${c} : null;`);
+    else if (raw === Raw.STRING) body.push(`const v${c} = f.${field}; c${c}[i] = typeof v${c} === 'string' ? intern(v${c}) : ${ABSENT};`);
+    else {
       const value = TIME_FIELDS.has(field) ? `Math.round(f.${field})` : `f.${field}`;
-      body.push(`n${num}[i] = typeof f.${field} === 'number' ? ${value} : NaN;`);
-      num++;
+      body.push(`c${c}[i] = typeof f.${field} === 'number' ? ${value} : NaN;`);
     }
-  }
+  });
   fn = new Function(
     'records',
-    'numbers',
-    'strings',
-    'texts',
+    'columns',
     'criteria',
     'intern',
     `${head.join('\n')}
@@ -142,30 +138,21 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
     return id;
   };
   const criteria = new Uint32Array(n);
-  const numbers: Float64Array[] = [];
-  const strings: Uint32Array[] = [];
-  const texts: (string | null)[][] = [];
-  for (const field of columnsOf) {
-    if (TEXT_FIELDS.has(field)) texts.push(new Array<string | null>(n));
-    else if (STRING_FIELDS.has(field)) strings.push(new Uint32Array(n));
-    else numbers.push(new Float64Array(n));
-  }
-  extractorFor(columnsOf)(records, numbers, strings, texts, criteria, intern);
+  const raws = columnsOf.map(rawOf);
+  const read: RawColumn[] = raws.map((raw) => (raw === Raw.TEXT ? new Array<string | null>(n) : raw === Raw.STRING ? new Uint32Array(n) : new Float64Array(n)));
+  extractorFor(columnsOf)(records, read, criteria, intern);
   const columns: { kind: Kind; data: Uint32Array | Float64Array; text?: Buffer }[] = [];
-  let num = 0;
-  let str = 0;
-  let txt = 0;
-  for (const field of columnsOf) {
-    if (TEXT_FIELDS.has(field)) {
-      const values = texts[txt++];
+  for (let c = 0; c < columnsOf.length; c++) {
+    if (raws[c] === Raw.TEXT) {
+      const values = read[c] as (string | null)[];
       columns.push(textColumn(values) ?? { kind: Kind.STR, data: Uint32Array.from(values, (v) => (v === null ? ABSENT : intern(v))) });
       continue;
     }
-    if (STRING_FIELDS.has(field)) {
-      columns.push({ kind: Kind.STR, data: strings[str++] });
+    if (raws[c] === Raw.STRING) {
+      columns.push({ kind: Kind.STR, data: read[c] as Uint32Array });
       continue;
     }
-    const col = numbers[num++];
+    const col = read[c] as Float64Array;
     let fitsU32 = true;
     for (let i = 0; i < n; i++) {
       const v = col[i];
