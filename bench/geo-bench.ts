@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     const config = createClassificationConfig();
     const classifier = new FlowClassifier(db, config);
     const batch: FlowRecord[] = Array.from({ length: 1024 }, () => emptyFlowRecord('ipfix', '192.0.2.1', 0));
-    const out: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
+    const out: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
     bestRate('FlowClassifier.classify (2 endpoints: special ranges, country, origin AS), records', N, () => {
       let acc = 0;
       for (let i = 0; i < N; i++) {

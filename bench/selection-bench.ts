@@ -3,22 +3,29 @@
  * Pure selection throughput on one core: 100k random IPv4/IPv6 CIDRs spread over 1 000 criteria
  * plus 1 000 port rules (dstPorts + protocol), 1M random classified flows (about a fifth inside
  * some CIDR), all fields output with domestic addresses pseudonymized. Reports compile time and
- * records/s (best and median of BENCH_RUNS passes over the same flows). IPv4 flows carry the numeric
- * addresses the classifier passes on, as in the collector (BENCH_NUMERIC=0: text only). Run with the
+ * records/s (best and median of BENCH_RUNS passes over the same flows). Flows carry the numeric
+ * addresses the classifier passes on (IPv4 numbers, IPv6 words), as in the collector
+ * (BENCH_NUMERIC=0: text only). Run with the
  * decode worker's nursery (`--max-semi-space-size=64`, collector.decoderYoungGenerationMb 192).
  * Options (env): BENCH_NUMERIC=1 BENCH_HIT=0.1 BENCH_FLOWS=1000000 BENCH_CIDRS=100000 BENCH_PORT_RULES=1000 BENCH_RUNS=5
  *   BENCH_BATCH=5000 BENCH_FIELDS=start,end,src,dst (default: every output field) BENCH_ALLOW_DOMESTIC=1 (no pseudonyms)
+ *   BENCH_NATIVE=0 (pseudonyms on the TypeScript HMAC even when the native accelerator is built)
+ *   BENCH_CPU_PROFILE=FILE (a V8 CPU profile of the timed runs only, for Chrome DevTools)
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { emptyFlowRecord } from '../src/core/flow/flow-record.js';
+import { parseIPv6 } from '../src/core/net/ip-text.js';
 import { parseIPv4 } from '../src/core/selection/address-text.js';
 import { signApproval, verifyApproval, type ApprovalBody } from '../src/core/selection/approval.js';
 import type { ClassifiedFlow } from '../src/core/selection/classified-flow.js';
 import { criteriaHash, OUTPUT_FIELDS } from '../src/core/selection/criteria.js';
 import { Pseudonymizer } from '../src/core/selection/pseudonym.js';
 import { compileSelector } from '../src/core/selection/selector.js';
+import { nativeAddon } from '../src/native/native-addon.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 1_000_000);
 const CIDRS = Number(process.env.BENCH_CIDRS ?? 100_000);
@@ -33,6 +40,7 @@ const CIDR_CRITERIA = 1000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
 const FIELDS = process.env.BENCH_FIELDS ? process.env.BENCH_FIELDS.split(',') : [...OUTPUT_FIELDS];
 const ALLOW_DOMESTIC = process.env.BENCH_ALLOW_DOMESTIC === '1';
+const NATIVE = process.env.BENCH_NATIVE === '0' ? undefined : nativeAddon();
 
 let seed = 0x5a4b1;
 function rand(): number {
@@ -55,6 +63,13 @@ function randomCidr(): string {
     return `${v4((u32() & mask) >>> 0)}/${prefix}`;
   }
   return `2001:db8:${hex()}::/48`;
+}
+
+/** The classifier's IPv6 twin: the four words of an IPv6 address that is not IPv4-mapped, else null. */
+function v6Words(a: string): number[] | null {
+  const w = new Uint32Array(4);
+  if (!parseIPv6(a, w) || (w[0] === 0 && w[1] === 0 && w[2] === 0xffff)) return null;
+  return [...w];
 }
 
 async function main(): Promise<void> {
@@ -82,7 +97,7 @@ async function main(): Promise<void> {
   const v = verifyApproval({ ...body, signatures: [signApproval(body, privateKey, 'k')] }, doc, new Map([['k', publicKey]]), Date.now(), { minSignatures: 1 });
   if (!v.ok) throw v.error;
   const t1 = performance.now();
-  const selector = compileSelector(doc, v.approval, { pseudonymizer: new Pseudonymizer('p1', Buffer.alloc(32, 9)) });
+  const selector = compileSelector(doc, v.approval, { pseudonymizer: new Pseudonymizer('p1', Buffer.alloc(32, 9), NATIVE) });
   const t2 = performance.now();
   const cidrSample = criteria.slice(0, CIDR_CRITERIA).flatMap((c) => (c.match.anyCidrs ?? c.match.dstCidrs) as string[]);
   const inside = (): string => {
@@ -108,8 +123,11 @@ async function main(): Promise<void> {
     const dd = !sd && rand() < 0.5;
     flows[i] = { record: r, direction: sd ? 'domestic-foreign' : dd ? 'foreign-domestic' : 'foreign-foreign', srcCountry: sd ? 'JP' : 'US', dstCountry: dd ? 'JP' : 'US', srcDomestic: sd, dstDomestic: dd };
     if (NUMERIC) {
-      flows[i].srcV4 = six ? -1 : parseIPv4(r.src);
-      flows[i].dstV4 = six ? -1 : parseIPv4(r.dst);
+      // As the classifier passes them on: IPv4 as a number, IPv6 as four words (-1 / null otherwise).
+      flows[i].srcV4 = parseIPv4(r.src);
+      flows[i].dstV4 = parseIPv4(r.dst);
+      flows[i].srcV6 = v6Words(r.src);
+      flows[i].dstV6 = v6Words(r.dst);
     }
   }
   const now = Date.now();
@@ -126,6 +144,13 @@ async function main(): Promise<void> {
     for (const e of list.getEntries()) gcEntries.push({ startTime: e.startTime, duration: e.duration });
   });
   gcObserver.observe({ entryTypes: ['gc'] });
+  const profileFile = process.env.BENCH_CPU_PROFILE;
+  const profiler = profileFile ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const timedStart = performance.now();
   for (let run = 0; run < RUNS; run++) {
     const s = performance.now();
@@ -137,6 +162,11 @@ async function main(): Promise<void> {
     cpuRates.push(FLOWS / ((cpu.user + cpu.system) / 1e6));
   }
   const timedEnd = performance.now();
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const timedMs = timedEnd - timedStart;
   // GC entries arrive asynchronously: give them time, then keep those that began in the timed runs.
   await new Promise((r) => setTimeout(r, 200));
@@ -149,7 +179,7 @@ async function main(): Promise<void> {
   const c = last.counts;
   process.stdout.write(
     [
-      `numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${!ALLOW_DOMESTIC} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
+      `numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${ALLOW_DOMESTIC ? 'none' : NATIVE ? `native(${NATIVE.sha256Accelerated() ? 'sha-extensions' : 'portable'})` : 'typescript'} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
       `build criteria+verify ${(t1 - t0).toFixed(0)} ms, compile selector ${(t2 - t1).toFixed(0)} ms`,
       `last batch: in=${c.in} selected=${c.selected} erased=${c.erased}`,
       `rss=${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; garbage collection during the timed runs: ${gcCount} pauses, ${gcMs.toFixed(0)} ms of ${timedMs.toFixed(0)} ms`,

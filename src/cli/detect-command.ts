@@ -98,7 +98,7 @@ export async function detectCommand(argv: string[]): Promise<number> {
 
   const geo = await loadGeoDatabase(nodeGeoIo(config.dataDir), (e) => process.stderr.write(`geo database: ${e.event} ${e.name}\n`));
   const classifier = new FlowClassifier(geo.db, createClassificationConfig(config.classification));
-  const cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
+  const cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
 
   /** Every candidate reported during the run, with its latest state, highest score and first report time. */
   const reported = new Map<string, { d: Detection; best: number; detectedAt: number }>();

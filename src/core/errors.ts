@@ -60,6 +60,8 @@ export const ERROR_CATALOGUE = {
   SAKI_ERR_SEEDS_INVALID: { status: 400, message: 'seed list is invalid' },
   SAKI_ERR_SEEDS_UNREADABLE: { status: 400, message: 'seed list file cannot be read' },
   SAKI_ERR_SELECTED_BLOCK_CORRUPT: { status: 500, message: 'a stored block of selected records is corrupt' },
+  SAKI_ERR_NATIVE_UNAVAILABLE: { status: 500, message: 'the native accelerators are required but not available' },
+  SAKI_ERR_NATIVE_ARGUMENT: { status: 500, message: 'a native accelerator was called with a wrong argument' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -63,7 +63,7 @@ export class SelectionStage implements FlowSink {
   #windows: SelectionCounts[];
   #windowStart: number;
   /** Reused classification result (its fields are copied into each ClassifiedFlow). */
-  readonly #cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
+  readonly #cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
   /** Counts since start per approval id, kept across reloads (for the status API). */
   readonly #totals = new Map<string, SelectionCounts>();
   /** Records examined, records kept by at least one approval, records erased (kept by none). */
@@ -115,7 +115,7 @@ export class SelectionStage implements FlowSink {
       const record = records[i];
       // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
       const c = classifier.classify(record, cls, false);
-      batch[i] = new ClassifiedFlowRecord(record, c.direction, c.srcCountry, c.dstCountry, SRC_DOMESTIC.has(c.direction), DST_DOMESTIC.has(c.direction), c.srcV4, c.dstV4);
+      batch[i] = new ClassifiedFlowRecord(record, c.direction, c.srcCountry, c.dstCountry, SRC_DOMESTIC.has(c.direction), DST_DOMESTIC.has(c.direction), c.srcV4, c.dstV4, c.srcV6, c.dstV6);
     }
     // The behavioural engine costs microseconds per flow: it runs only while an approval in force
     // has a behaviour criterion (its state then starts from the flows after that approval loaded).

@@ -13,6 +13,7 @@ import { verifyApproval } from '../core/selection/approval.js';
 import { Pseudonymizer } from '../core/selection/pseudonym.js';
 import { SelectionError } from '../core/selection/selection-error.js';
 import { compileSelector, type CompiledSelector } from '../core/selection/selector.js';
+import { nativeAddon } from '../native/native-addon.js';
 
 export type SelectionSettings = SakimoriConfig['selection'];
 
@@ -51,7 +52,7 @@ export function loadOrCreatePseudonymizer(dataDir: string, settings: Pick<Select
   }
   const key = readFileSync(file);
   if (key.length < 32) throw new SakimoriError('SAKI_ERR_CONFIG_INVALID', 'selection.pseudonymKeyFile: key must be at least 32 bytes');
-  return new Pseudonymizer(settings.pseudonymKeyId, key);
+  return new Pseudonymizer(settings.pseudonymKeyId, key, nativeAddon());
 }
 
 export interface ApprovalRefusal {

@@ -19,6 +19,12 @@ export interface ClassifiedFlow {
    */
   srcV4?: number;
   dstV4?: number;
+  /**
+   * Optional: the four unsigned 32-bit words of an IPv6 address that is not IPv4-mapped, when the
+   * classifier parsed it (null or absent otherwise). Must equal the parse of the text.
+   */
+  srcV6?: readonly number[] | null;
+  dstV6?: readonly number[] | null;
 }
 
 /**
@@ -37,6 +43,8 @@ function initClassifiedFlow(
   dstDomestic: boolean,
   srcV4: number,
   dstV4: number,
+  srcV6: readonly number[] | null,
+  dstV6: readonly number[] | null,
 ): void {
   this.record = record;
   this.direction = direction;
@@ -46,8 +54,10 @@ function initClassifiedFlow(
   this.dstDomestic = dstDomestic;
   this.srcV4 = srcV4;
   this.dstV4 = dstV4;
+  this.srcV6 = srcV6;
+  this.dstV6 = dstV6;
 }
 initClassifiedFlow.prototype = Object.prototype;
 
-/** The flow a selection stage hands to its selectors (the V4 twins -1 when not IPv4): `new ClassifiedFlowRecord(…)`. */
+/** The flow a selection stage hands to its selectors (the V4 twins -1 when not IPv4, the V6 twins null when not IPv6): `new ClassifiedFlowRecord(…)`. */
 export const ClassifiedFlowRecord = initClassifiedFlow as unknown as new (...args: Parameters<typeof initClassifiedFlow>) => ClassifiedFlow;

@@ -9,6 +9,10 @@
  * optimisation): an address of up to 55 ASCII bytes costs exactly two compressions, run by one
  * generated straight-line function over local variables, and allocates only its token. Anything longer or non-ASCII goes through node:crypto's HMAC.
  * Both paths give identical tokens (tested against createHmac on random and edge-case inputs).
+ *
+ * When the native accelerator is given (src/native, built from native/), the same two
+ * compressions run in C on the CPU's SHA extensions: the JavaScript side hands it only the two
+ * midstates, never the key.
  */
 import { createHash, createHmac } from 'node:crypto';
 
@@ -89,6 +93,22 @@ const MAX_FAST = 55;
 /** Character codes of the 16 lower-case hex digits. */
 const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
 
+/**
+ * A native hasher of the same tokens (src/native/native-addon.ts). `createPseudonymHasher` gets the
+ * two midstates (inner 8 words, outer 8 words) and the "<keyId>:" prefix, never the key.
+ */
+export interface PseudonymAccelerator {
+  createPseudonymHasher(
+    midstates: Int32Array,
+    prefix: string,
+  ): {
+    /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
+    one(address: string): string | undefined;
+    /** The tokens of `count` addresses concatenated in `joined` (their lengths in `lengths`), one after another; '?'s where an address is not ASCII or longer than 55. */
+    many(joined: string, lengths: Int32Array, count: number): string;
+  };
+}
+
 export class Pseudonymizer {
   readonly keyId: string;
   readonly #key: Buffer;
@@ -99,8 +119,10 @@ export class Pseudonymizer {
   readonly #w = new Int32Array(16);
   /** Character codes of the token being built: "<keyId>:" then 16 hex digits. */
   readonly #token: number[];
+  readonly #native: ReturnType<PseudonymAccelerator['createPseudonymHasher']> | undefined;
+  #lengths = new Int32Array(1024);
 
-  constructor(keyId: string, key: Uint8Array) {
+  constructor(keyId: string, key: Uint8Array, accelerator?: PseudonymAccelerator) {
     if (!/^[A-Za-z0-9]{1,16}$/.test(keyId)) throw new RangeError('pseudonym key id must be 1–16 letters or digits');
     if (key.length < 32) throw new RangeError('pseudonym key must be at least 32 bytes');
     this.keyId = keyId;
@@ -115,9 +137,22 @@ export class Pseudonymizer {
       compress(state, this.#w);
     }
     block.fill(0);
+    if (accelerator) {
+      const midstates = new Int32Array(16);
+      midstates.set(this.#inner, 0);
+      midstates.set(this.#outer, 8);
+      this.#native = accelerator.createPseudonymHasher(midstates, `${keyId}:`);
+      midstates.fill(0);
+    }
+  }
+
+  /** True when tokens are computed by the native accelerator. */
+  get accelerated(): boolean {
+    return this.#native !== undefined;
   }
 
   pseudonym(address: string): string {
+    if (this.#native !== undefined) return this.#native.one(address) ?? this.#slow(address);
     const n = address.length;
     if (n > MAX_FAST) return this.#slow(address);
     const w = this.#w;
@@ -148,6 +183,46 @@ export class Pseudonymizer {
       codes[p + 8 + i] = HEX_CODES[(h1 >>> (28 - 4 * i)) & 15];
     }
     return String.fromCharCode.apply(null, codes);
+  }
+
+  /**
+   * Tokens of `addresses[0…count)` into `out[0…count)`. With the accelerator, one native call for
+   * the whole list (a call per address costs more than its hash); without it, each distinct
+   * address is hashed once.
+   */
+  pseudonyms(addresses: readonly string[], count: number, out: string[]): void {
+    const native = this.#native;
+    if (native === undefined) {
+      const seen = new Map<string, string>();
+      for (let k = 0; k < count; k++) {
+        const a = addresses[k];
+        let t = seen.get(a);
+        if (t === undefined) {
+          t = this.pseudonym(a);
+          seen.set(a, t);
+        }
+        out[k] = t;
+      }
+      return;
+    }
+    if (count === 0) return;
+    if (this.#lengths.length < count) this.#lengths = new Int32Array(Math.max(count, 2 * this.#lengths.length));
+    const lengths = this.#lengths;
+    let joined = '';
+    for (let k = 0; k < count; k++) {
+      const a = addresses[k];
+      joined += a;
+      lengths[k] = a.length;
+    }
+    const all = native.many(joined, lengths, count);
+    const size = this.keyId.length + 17;
+    if (all.includes('?')) {
+      for (let k = 0; k < count; k++) {
+        out[k] = all.charCodeAt(k * size + size - 1) === 0x3f ? this.#slow(addresses[k]) : all.substring(k * size, k * size + size);
+      }
+      return;
+    }
+    for (let k = 0; k < count; k++) out[k] = all.substring(k * size, k * size + size);
   }
 
   #slow(address: string): string {

@@ -4,6 +4,7 @@ import { createClassificationConfig } from '../../../src/core/classify/classific
 import { FlowClassifier, type FlowClassification } from '../../../src/core/classify/flow-direction.js';
 import { emptyFlowRecord, type FlowRecord } from '../../../src/core/flow/flow-record.js';
 import { syntheticGeo } from './synthetic-geo.js';
+import { parseIPv6 } from '../../../src/core/net/ip-text.js';
 
 /**
  * FlowClassifier.classify takes a record's numeric IPv4 twin (FlowRecord.srcV4/dstV4) instead of
@@ -55,6 +56,13 @@ function randomIPv4(next: () => number): number {
 
 const dottedQuad = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 
+/** The IPv6 twin selection gets: the four words, null for IPv4 text and IPv4-mapped addresses. */
+function v6Words(a: string): number[] | null {
+  const w = new Uint32Array(4);
+  if (!parseIPv6(a, w) || (w[0] === 0 && w[1] === 0 && w[2] === 0xffff)) return null;
+  return [...w];
+}
+
 const IPV6 = ['2400::1', '2600::1', 'fd12::1', '::ffff:1.0.0.1', '64:ff9b::2.0.0.1', '2002:100:1::1', '2a00::1'];
 
 /** A record as a decoder builds it: text and twin side by side; now and then an IPv6 endpoint (twin -1). */
@@ -84,7 +92,7 @@ test('classify gives the same result from the numeric twins as from the text', (
   let compared = 0;
   for (const config of configs) {
     const classifier = new FlowClassifier(geo, config);
-    const reused: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
+    const reused: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
     for (let i = 0; i < 20_000; i++) {
       const r = decodedRecord(next);
       const fromText = { ...r, srcV4: -1, dstV4: -1 };
@@ -96,6 +104,7 @@ test('classify gives the same result from the numeric twins as from the text', (
         // Only the src side from the twin, the dst side from the text.
         assert.deepEqual(classifier.classify({ ...r, dstV4: -1 }, undefined, originAs), expected, `${where}, dst from text`);
         if (r.ipVersion === 4) assert.deepEqual([expected.srcV4, expected.dstV4], [r.srcV4, r.dstV4], `${where}: twins exposed to selection`);
+        assert.deepEqual([expected.srcV6, expected.dstV6], [v6Words(r.src), v6Words(r.dst)], `${where}: IPv6 words exposed to selection`);
         seen.add(`${expected.direction} ${expected.srcCountry} ${expected.srcSpecial ?? ''}`);
         compared++;
       }

@@ -108,7 +108,7 @@ test('every endpoint alone: side, country, origin AS under each configuration', 
 });
 
 test('direction table: every (src, dst) endpoint combination under each configuration', () => {
-  const out: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1 };
+  const out: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
   let n = 0;
   CONFIGS.forEach((config, ci) => {
     const classifier = new FlowClassifier(geo, config);

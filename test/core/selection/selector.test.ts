@@ -5,6 +5,7 @@ import { verifyApproval, type VerifiedApproval } from '../../../src/core/selecti
 import { selectionAttestation } from '../../../src/core/selection/attestation.js';
 import type { ClassifiedFlow } from '../../../src/core/selection/classified-flow.js';
 import { OUTPUT_FIELDS, type CriteriaDocument } from '../../../src/core/selection/criteria.js';
+import { parseIPv6 } from '../../../src/core/net/ip-text.js';
 import { Pseudonymizer } from '../../../src/core/selection/pseudonym.js';
 import { compileSelector, CHANNEL_DIRECTIONS, type SelectedRecord } from '../../../src/core/selection/selector.js';
 import { FEED, flow, isDomesticForTest, makeApproval, randomAddress, randomCidrs, rng, testKeys, trusted, T0 } from './fixtures.js';
@@ -298,4 +299,22 @@ test('pre-parsed srcV4/dstV4 from the classifier give the same selection as text
   const toNum = (a: string) => (a.includes(':') ? -1 : a.split('.').reduce((x, o) => x * 256 + Number(o), 0));
   const numeric = batch.map((f) => ({ ...f, srcV4: toNum(f.record.src), dstV4: toNum(f.record.dst) }));
   assert.deepEqual(sel.select(numeric, NOW, score), sel.select(batch, NOW, score));
+});
+
+test('pre-parsed srcV6/dstV6 words from the classifier give the same selection as text, IPv4-mapped ones left to the text', () => {
+  const r = rng(22);
+  const { doc, cidrs } = randomDoc(r, 25);
+  const sel = compileSelector(doc, approve(doc), { pseudonymizer: new Pseudonymizer('p1', Buffer.alloc(32, 5)) });
+  // Some IPv4 endpoints written as IPv4-mapped IPv6: the classifier gives those no V6 twin.
+  const batch = randomBatch(r, cidrs, 3000).map((f, i) => (i % 7 === 0 && !f.record.src.includes(':') ? { ...f, record: { ...f.record, src: `::ffff:${f.record.src}` } } : f));
+  const words = (a: string) => {
+    const w = new Uint32Array(4);
+    if (!parseIPv6(a, w) || (w[0] === 0 && w[1] === 0 && w[2] === 0xffff)) return null;
+    return [...w];
+  };
+  const twins = batch.map((f) => ({ ...f, srcV6: words(f.record.src), dstV6: words(f.record.dst) }));
+  assert.ok(twins.filter((f) => f.srcV6 !== null).length > 500, 'enough IPv6 sources drawn');
+  const fromTwins = sel.select(twins, NOW, score);
+  assert.deepEqual(fromTwins, sel.select(batch, NOW, score));
+  assert.ok(fromTwins.selected.length > 100, `selected ${fromTwins.selected.length}`);
 });

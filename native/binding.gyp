@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "sakimori_native",
+      "sources": ["src/addon.c", "src/sha256.c"],
+      "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    }
+  ]
+}

@@ -1,0 +1,68 @@
+/**
+ * Loader of Sakimori's optional native accelerators (native/, built by `npm run build:native`,
+ * which `npm install` runs). Each accelerator has a TypeScript twin with the same results, so a
+ * machine without a C compiler runs Sakimori unchanged, only slower. `SAKIMORI_NATIVE=0` turns the
+ * module off; `SAKIMORI_REQUIRE_NATIVE=1` makes its absence an error (CI sets it, so a build that
+ * quietly failed cannot pass for a native run).
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SakimoriError } from '../core/errors.js';
+
+/** HMAC-SHA-256 pseudonyms of addresses from a key's midstates (see PseudonymAccelerator in src/core/selection/pseudonym.ts). */
+export interface NativePseudonymHasher {
+  /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
+  one(address: string): string | undefined;
+  /** The `count` tokens of the addresses concatenated in `joined` (lengths in UTF-16 units), one after another; '?'s for any address that is not ASCII or is longer than 55. */
+  many(joined: string, lengths: Int32Array, count: number): string;
+}
+
+export interface NativeAddon {
+  /** `midstates`: the SHA-256 states after the key⊕ipad and key⊕opad blocks (8 + 8 words); `prefix`: "<keyId>:". */
+  createPseudonymHasher(midstates: Int32Array, prefix: string): NativePseudonymHasher;
+  /** True when SHA-256 runs on the CPU's SHA extensions, false on the portable C path. */
+  sha256Accelerated(): boolean;
+  /** Test hook: force the portable C path (or return to detection). */
+  forcePortableSha256(on: boolean): void;
+}
+
+export interface NativeStatus {
+  loaded: boolean;
+  /** Why it is not loaded: 'disabled' (SAKIMORI_NATIVE=0), 'not-built', or the load error's code. */
+  reason?: string;
+  sha256?: 'sha-extensions' | 'portable';
+}
+
+const MODULE_FILE = fileURLToPath(new URL('../../../native/build/Release/sakimori_native.node', import.meta.url));
+
+let loaded: { addon: NativeAddon | undefined; status: NativeStatus } | undefined;
+
+function load(): { addon: NativeAddon | undefined; status: NativeStatus } {
+  if (process.env.SAKIMORI_NATIVE === '0') return { addon: undefined, status: { loaded: false, reason: 'disabled' } };
+  if (!existsSync(MODULE_FILE)) return required({ addon: undefined, status: { loaded: false, reason: 'not-built' } });
+  try {
+    const addon = createRequire(import.meta.url)(MODULE_FILE) as NativeAddon;
+    return { addon, status: { loaded: true, sha256: addon.sha256Accelerated() ? 'sha-extensions' : 'portable' } };
+  } catch (e) {
+    return required({ addon: undefined, status: { loaded: false, reason: (e as { code?: string }).code ?? 'load-failed' } });
+  }
+}
+
+function required(r: { addon: undefined; status: NativeStatus }): { addon: undefined; status: NativeStatus } {
+  if (process.env.SAKIMORI_REQUIRE_NATIVE === '1') {
+    throw new SakimoriError('SAKI_ERR_NATIVE_UNAVAILABLE', `native accelerators required (SAKIMORI_REQUIRE_NATIVE=1) but ${r.status.reason}`);
+  }
+  return r;
+}
+
+/** The native module, or undefined when it is off, not built or not loadable (then the TypeScript paths run). */
+export function nativeAddon(): NativeAddon | undefined {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+export function nativeStatus(): NativeStatus {
+  loaded ??= load();
+  return { ...loaded.status };
+}
