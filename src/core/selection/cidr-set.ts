@@ -4,7 +4,9 @@
  * elementary ranges by a sweep over their boundaries; each range points at an interned, sorted
  * list of tags, so nested /8 … /32 entries of different criteria all answer correctly.
  * IPv4: sorted range starts in a Uint32Array, a 65 536-entry table on the top 16 bits narrows the
- * binary search to a handful of ranges. IPv6: four-word range starts, binary search.
+ * binary search to a handful of ranges. IPv6: four-word range starts, and a 65 536-entry table on
+ * the 16 bits that follow the prefix all range starts share (threat lists cluster: 2001:db8::/32
+ * or one provider's /29), then the same short binary search.
  * IPv4-mapped IPv6 text (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) is looked up as the IPv4 host.
  */
 import { parseIPv4, parseIPv6, type ParsedCidr } from './address-text.js';
@@ -81,6 +83,15 @@ export class CidrSet {
   private readonly v4Top: Uint32Array;
   private readonly v6Starts: Uint32Array;
   private readonly v6Sets: Int32Array;
+  /**
+   * IPv6 index: P = the number of leading bits (≤ 48) that every range start but the first (::)
+   * shares, `v6Prefix0/1` those bits, `v6Top[k]` the last range starting at or below the prefix
+   * followed by the 16 bits k and zeros. Null when there are too few ranges to need it.
+   */
+  private readonly v6Top: Uint32Array | null;
+  private readonly v6P: number;
+  private readonly v6Prefix0: number;
+  private readonly v6Prefix1: number;
 
   private constructor(sets: Int32Array[], v4: Sweep<number>, v6: Sweep<bigint>) {
     this.pool = new Int32Array(sets.reduce((a, x) => a + x.length, 0));
@@ -114,6 +125,28 @@ export class CidrSet {
       this.v6Starts[4 * k + 3] = Number(b & 0xffffffffn);
     });
     this.v6Sets = Int32Array.from(v6.setIds);
+    const m = v6.starts.length;
+    if (m < 8) {
+      this.v6Top = null;
+      this.v6P = this.v6Prefix0 = this.v6Prefix1 = 0;
+      return;
+    }
+    // Sorted starts: what the first and the last (after ::) share, all share.
+    const x = (v6.starts[1] ^ v6.starts[m - 1]) >> 64n;
+    const p = Math.min(48, x === 0n ? 64 : 64 - x.toString(2).length);
+    const prefix = v6.starts[1] >> BigInt(128 - p);
+    this.v6P = p;
+    this.v6Prefix0 = p === 0 ? 0 : p <= 32 ? Number(prefix) : Number(prefix >> BigInt(p - 32));
+    this.v6Prefix1 = p <= 32 ? 0 : Number(prefix & ((1n << BigInt(p - 32)) - 1n));
+    const top = new Uint32Array(65537);
+    let seg6 = 0;
+    for (let k = 0; k < 65536; k++) {
+      const base = ((prefix << BigInt(64 - p)) | (BigInt(k) << BigInt(48 - p))) << 64n;
+      while (seg6 + 1 < m && v6.starts[seg6 + 1] <= base) seg6++;
+      top[k] = seg6;
+    }
+    top[65536] = m - 1;
+    this.v6Top = top;
   }
 
   static compile(entries: readonly TaggedCidr[]): CidrSet {
@@ -191,6 +224,28 @@ export class CidrSet {
     const s = this.v6Starts;
     let lo = 0;
     let hi = this.v6Sets.length - 1;
+    const top = this.v6Top;
+    if (top !== null) {
+      // Below the shared prefix: only :: starts at or below; above it: every range does.
+      const p = this.v6P;
+      let key: number;
+      if (p <= 32) {
+        if (p > 0) {
+          const a = w0 >>> (32 - p);
+          if (a !== this.v6Prefix0) return this.v6Sets[a < this.v6Prefix0 ? 0 : hi];
+        }
+        key = p <= 16 ? (w0 >>> (16 - p)) & 0xffff : ((w0 << (p - 16)) | (w1 >>> (48 - p))) & 0xffff;
+      } else {
+        const b = w1 >>> (64 - p);
+        if (w0 !== this.v6Prefix0 || b !== this.v6Prefix1) {
+          const below = w0 !== this.v6Prefix0 ? w0 < this.v6Prefix0 : b < this.v6Prefix1;
+          return this.v6Sets[below ? 0 : hi];
+        }
+        key = (w1 >>> (48 - p)) & 0xffff;
+      }
+      lo = top[key];
+      hi = top[key + 1];
+    }
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       const k = 4 * mid;

@@ -51,3 +51,36 @@ test('boundaries: first/last address of a range, 0.0.0.0/0, ::/0, 255.255.255.25
   assert.deepEqual([...set.lookup('not an address')], []);
   assert.deepEqual([...CidrSet.compile([]).lookup('1.2.3.4')], []);
 });
+
+test('IPv6 index agrees with BlockList when the CIDRs share prefixes of 0 to 64 bits, at every range edge', () => {
+  const r = rng(11);
+  const hex = (n: bigint) => n.toString(16).padStart(32, '0');
+  const text = (n: bigint) => (hex(n).match(/.{4}/g) as string[]).join(':');
+  const rand128 = () => Array.from({ length: 4 }, () => BigInt(Math.floor(r() * 2 ** 32))).reduce((a, w) => (a << 32n) | w, 0n);
+  const MAX = (1n << 128n) - 1n;
+  // Besides random clusters: one whose block starts at 4000:: under ::/2 (so every address below
+  // the block is covered and every one above is not), and one at 8000:: under 8000::/1 (the reverse).
+  const scenarios: { shared: number; base?: bigint; wide?: string }[] = [0, 3, 16, 20, 29, 32, 33, 40, 47, 48, 49, 56, 64, 100].map((shared) => ({ shared }));
+  for (const shared of [2, 16, 33, 48]) scenarios.push({ shared, base: 1n << 126n, wide: '::/2' }, { shared, base: 1n << 127n, wide: '8000::/1' });
+  for (const { shared, base: fixed, wide } of scenarios) {
+    const base = fixed ?? rand128() & ~((1n << BigInt(128 - shared)) - 1n) & MAX;
+    const cidrs: { cidr: string; tag: number }[] = wide ? [{ cidr: wide, tag: 8 }] : [];
+    const edges: bigint[] = [];
+    for (let i = 0; i < 60; i++) {
+      const prefix = Math.min(128, shared + Math.floor(r() * (128 - shared + 1)));
+      const start = (base | (rand128() & ((1n << BigInt(128 - shared)) - 1n))) & ~((1n << BigInt(128 - prefix)) - 1n) & MAX;
+      cidrs.push({ cidr: `${text(start)}/${prefix}`, tag: i % 9 });
+      const end = start + (1n << BigInt(128 - prefix)) - 1n;
+      edges.push(start, end, start - 1n, end + 1n);
+    }
+    const set = CidrSet.compile(cidrs.map(({ cidr, tag }) => ({ cidr: parseCidr(cidr)!, tag })));
+    const lists = Array.from({ length: 9 }, (_, tag) => blockList(cidrs.filter((c) => c.tag === tag).map((c) => c.cidr)));
+    const probes = [...edges, base, base - 1n, 0n, MAX, ...Array.from({ length: 300 }, rand128), ...Array.from({ length: 300 }, () => base | (rand128() >> BigInt(shared)))];
+    for (const n of probes) {
+      if (n < 0n || n > MAX) continue;
+      const addr = text(n);
+      const expected = lists.flatMap((b, tag) => (b.check(addr, 'ipv6') ? [tag] : []));
+      assert.deepEqual([...set.lookup(addr)], expected, `shared ${shared} bits: ${addr}`);
+    }
+  }
+});
