@@ -250,7 +250,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   // Pseudonyms of this batch's selected domestic endpoints: the minimizer leaves '' in the field, the
   // loop notes (record, field, address) here; after the batch, all are hashed in one call and filled in
   // before the records leave select(). Emptied at the end of every batch.
-  let selectedNow: SelectedRecord[] = [];
+  let selectedNow: SelectedRecord[] = NO_RECORDS;
   const pendingRecord: number[] = [];
   const pendingDst: boolean[] = [];
   const pendingAddresses: string[] = [];
@@ -278,13 +278,15 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     fillTokens();
     clearPending();
   }
+  // Overwritten, not truncated: the lists keep their capacity from batch to batch, and no address
+  // stays behind in them.
   function clearPending(): void {
-    pendingRecord.length = 0;
-    pendingDst.length = 0;
-    pendingAddresses.length = 0;
-    pendingTokens.length = 0;
+    for (let k = 0; k < pending; k++) {
+      pendingAddresses[k] = '';
+      pendingTokens[k] = '';
+    }
     pending = 0;
-    selectedNow = [];
+    selectedNow = NO_RECORDS;
   }
   const minimize = compileMinimizer(fields, needsPseudonym);
   function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
@@ -439,6 +441,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
 }
 
 type Minimizer = (f: ClassifiedFlow, ids: readonly string[]) => SelectedRecord;
+
+const NO_RECORDS: SelectedRecord[] = [];
 
 /**
  * Builds the approved record of a selected flow: exactly the document's fields. A domestic address
