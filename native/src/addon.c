@@ -303,6 +303,8 @@ static napi_value sha256_force_portable_js(napi_env env, napi_callback_info info
   return NULL;
 }
 
+napi_value create_udp_receiver(napi_env env, napi_callback_info info);
+
 static napi_value init(napi_env env, napi_value exports) {
   for (int b = 0; b < 256; b++) {
     HEX_PAIRS[b][0] = HEX[b >> 4];
@@ -312,6 +314,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"createPseudonymHasher", NULL, create_pseudonym_hasher, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sha256Accelerated", NULL, sha256_accelerated_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"forcePortableSha256", NULL, sha256_force_portable_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"createUdpReceiver", NULL, create_udp_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

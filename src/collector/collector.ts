@@ -17,7 +17,9 @@ import type { DecodeWorkerData, DecodeWorkerMessage, SelectionLive, SelectionRel
 import { approvalSetDigest } from '../selection/approval-set.js';
 import { watchApprovalFiles } from '../selection/approval-watcher.js';
 import { approvalReloadEntries } from '../transparency/selection-entries.js';
-import { UdpReceiver, type BoundListener } from './udp-receiver.js';
+import { UdpReceiver, type BoundListener, type DatagramReceiver } from './udp-receiver.js';
+import { NativeUdpReceiver } from './native-udp-receiver.js';
+import { nativeAddon } from '../native/native-addon.js';
 
 export interface CollectorSample {
   t: number;
@@ -84,7 +86,7 @@ export class Collector {
   readonly #ring: ReturnType<typeof createRing>;
   readonly #writer: RingWriter;
   readonly #dropped = new CounterRegistry();
-  readonly #receiver: UdpReceiver;
+  readonly #receiver: DatagramReceiver;
   #worker: Worker | undefined;
   #workerExporters: ExporterCounters[] = [];
   #stored = 0;
@@ -121,12 +123,17 @@ export class Collector {
     this.#log = logger.child({ component: 'collector' });
     this.#ring = createRing(config.collector.queueBytes);
     this.#writer = new RingWriter(this.#ring);
-    this.#receiver = new UdpReceiver(config.collector.listeners, config.collector.receiveBufferBytes, (payload, exporter, exporterPort, receivedAt) => {
-      if (this.#writer.write(receivedAt, exporter, exporterPort, payload)) return;
+    const countDrop = (exporter: string, n: number) => {
       // The drop registry is bounded like the decoder's: spoofed sources cannot grow it.
-      const key = this.#dropped.has(exporter) || this.#dropped.size < 10_000 ? exporter : EXPORTER_LIMIT_KEY;
-      this.#dropped.get(key).queueDropped++;
-    });
+      const key = exporter !== '' && (this.#dropped.has(exporter) || this.#dropped.size < 10_000) ? exporter : EXPORTER_LIMIT_KEY;
+      this.#dropped.get(key).queueDropped += n;
+    };
+    const addon = config.collector.receiver === 'auto' ? nativeAddon() : undefined;
+    this.#receiver = addon
+      ? new NativeUdpReceiver(addon, config.collector.listeners, config.collector.receiveBufferBytes, this.#ring, countDrop)
+      : new UdpReceiver(config.collector.listeners, config.collector.receiveBufferBytes, (payload, exporter, exporterPort, receivedAt) => {
+          if (!this.#writer.write(receivedAt, exporter, exporterPort, payload)) countDrop(exporter, 1);
+        });
   }
 
   async start(): Promise<BoundListener[]> {
@@ -180,7 +187,7 @@ export class Collector {
     if (sizes.some((s) => s < this.#config.collector.receiveBufferBytes)) {
       this.#log.warn({ requested: this.#config.collector.receiveBufferBytes, granted: sizes }, 'kernel granted a smaller UDP receive buffer; raise net.core.rmem_max');
     }
-    this.#log.info({ listeners: bound, role: this.#config.role }, 'collector listening');
+    this.#log.info({ listeners: bound, role: this.#config.role, receiver: this.#receiver instanceof NativeUdpReceiver ? 'native-recvmmsg' : 'dgram' }, 'collector listening');
     this.#sampler = setInterval(() => this.#sample(), 1000);
     this.#sampler.unref();
     const sel = this.#config.selection;
@@ -341,6 +348,7 @@ export class Collector {
   }
 
   #mergedExporters(): ExporterCounters[] {
+    this.#receiver.flushDrops();
     const byExporter = new Map<string, ExporterCounters>();
     for (const e of this.#workerExporters) byExporter.set(e.exporter, { ...e });
     for (const d of this.#dropped.all()) {

@@ -9,13 +9,24 @@ export interface BoundListener {
   port: number;
 }
 
+/** What the collector needs of its receive side: Node's dgram (UdpReceiver) or the native thread. */
+export interface DatagramReceiver {
+  start(): Promise<BoundListener[]>;
+  bound(): BoundListener[];
+  /** Receive buffer sizes the kernel actually granted (it caps at net.core.rmem_max). */
+  receiveBufferSizes(): number[];
+  /** Brings drop counts kept outside JS up to date (nothing to do for dgram). */
+  flushDrops(): void;
+  stop(): Promise<void>;
+}
+
 export type DatagramHandler = (payload: Buffer, exporter: string, exporterPort: number, receivedAt: number) => void;
 
 /**
  * Dumb receiver (Akvorado's rule): timestamp, note the exporter, hand the bytes on. No parsing here.
  * IPv6 sockets are v6-only so that "0.0.0.0:2055" and "[::]:2055" can both be bound.
  */
-export class UdpReceiver {
+export class UdpReceiver implements DatagramReceiver {
   readonly #sockets: Socket[] = [];
   readonly #bound: BoundListener[] = [];
 
@@ -57,6 +68,8 @@ export class UdpReceiver {
   receiveBufferSizes(): number[] {
     return this.#sockets.map((s) => s.getRecvBufferSize());
   }
+
+  flushDrops(): void {}
 
   async stop(): Promise<void> {
     await Promise.all(this.#sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -61,6 +61,11 @@ export const configSchema = z.strictObject({
        * (docs/benchmarks.md). Costs up to this much resident memory.
        */
       decoderYoungGenerationMb: z.number().int().min(16).max(4096).default(192),
+      /**
+       * Receive side: "auto" takes datagrams with the native recvmmsg thread when the native module
+       * is built (docs/reference/native.md), else Node's dgram; "dgram" always uses dgram.
+       */
+      receiver: z.enum(['auto', 'dgram']).default('auto'),
       /** Carrier role only: keep decoded flow records in the embedded database. */
       storeFlows: z.boolean().default(true),
       /** Stored flow records older than this are deleted (carrier role). */

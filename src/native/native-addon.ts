@@ -18,6 +18,20 @@ export interface NativePseudonymHasher {
   many(joined: string, lengths: Int32Array, count: number): string;
 }
 
+/** The native UDP receive thread (native/src/udp_receiver.c); see src/collector/native-udp-receiver.ts. */
+export interface NativeUdpReceiver {
+  /** Binds one more listener socket; returns [bound port, receive buffer bytes the kernel granted]. Throws SAKI_ERR_LISTEN_FAILED. */
+  bind(address: string, port: number, ipv6: boolean, recvBufferBytes: number): [number, number];
+  /** Starts the receive thread (after every bind). */
+  start(): void;
+  /** Stops the thread and closes the sockets; returns when the thread has ended. */
+  stop(): void;
+  /** Datagrams received since creation. */
+  received(): number;
+  /** Datagrams refused by a full ring since the last call, per exporter: [exporter, count, …]; "" is the bucket past 10,000 exporters. */
+  takeDrops(): (string | number)[];
+}
+
 export interface NativeAddon {
   /** `midstates`: the SHA-256 states after the key⊕ipad and key⊕opad blocks (8 + 8 words); `prefix`: "<keyId>:". */
   createPseudonymHasher(midstates: Int32Array, prefix: string): NativePseudonymHasher;
@@ -25,6 +39,8 @@ export interface NativeAddon {
   sha256Accelerated(): boolean;
   /** Test hook: force the portable C path (or return to detection). */
   forcePortableSha256(on: boolean): void;
+  /** A receive thread writing into the datagram ring whose data and control words these views cover; `wake` is called on the JS thread when the reader sleeps. */
+  createUdpReceiver(ringData: Uint8Array, ringControl: Int32Array, wake: () => void): NativeUdpReceiver;
 }
 
 export interface NativeStatus {
