@@ -28,6 +28,7 @@ export const collectorStatusSchema = z
     now: z.string(),
     listeners: z.array(z.object({ protocol: z.enum(['netflow', 'sflow']), address: z.string(), port: z.number() })),
     receiveBufferBytes: z.array(z.number()),
+    receiver: z.enum(['native-recvmmsg', 'dgram']).openapi({ description: "Receive side: the native recvmmsg thread, or Node's dgram where the native module is not built or collector.receiver is \"dgram\"" }),
     totals: z.object(counterFields),
     rates: z.object({ datagramsPerSecond: z.number(), recordsPerSecond: z.number() }),
     queue: z.object({ depth: z.number(), capacity: z.number() }),

@@ -34,6 +34,8 @@ export interface CollectorStatus {
   startedAt: string;
   listeners: BoundListener[];
   receiveBufferBytes: number[];
+  /** Which receive side runs (docs/reference/native.md). */
+  receiver: 'native-recvmmsg' | 'dgram';
   totals: ReturnType<CounterRegistry['totals']>;
   exporters: ExporterCounters[];
   queue: { depth: number; capacity: number };
@@ -334,6 +336,7 @@ export class Collector {
       startedAt: this.#startedAt.toISOString(),
       listeners: this.listeners(),
       receiveBufferBytes: this.#receiver.receiveBufferSizes(),
+      receiver: this.#receiver instanceof NativeUdpReceiver ? 'native-recvmmsg' : 'dgram',
       totals: reg.totals(),
       exporters,
       queue: { depth: this.#writer.depth(), capacity: this.#writer.capacity() },

@@ -25,6 +25,7 @@ function fakeStatus(): CollectorStatus {
     startedAt: new Date(0).toISOString(),
     listeners: [{ protocol: 'netflow', address: '0.0.0.0', port: 2055 }],
     receiveBufferBytes: [4194304],
+    receiver: 'native-recvmmsg',
     totals: reg.totals(),
     exporters: reg.all(),
     queue: { depth: 0, capacity: 1 << 20 },

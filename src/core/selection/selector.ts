@@ -259,26 +259,6 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   let pending = 0;
   const pseudonymSrc = needsPseudonym && fields.includes('src');
   const pseudonymDst = needsPseudonym && fields.includes('dst');
-  function noteKept(k: number, f: ClassifiedFlow, ids: readonly string[]): void {
-    if (k === srcToken.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(2 * a.length);
-        b.set(a);
-        return b;
-      };
-      srcToken = grow(srcToken);
-      dstToken = grow(dstToken);
-    }
-    keptIds[k] = ids;
-    if (pseudonymSrc && f.srcDomestic) {
-      srcToken[k] = pending;
-      pendingAddresses[pending++] = f.record.src;
-    } else srcToken[k] = -1;
-    if (pseudonymDst && f.dstDomestic) {
-      dstToken[k] = pending;
-      pendingAddresses[pending++] = f.record.dst;
-    } else dstToken[k] = -1;
-  }
   // Its own function: V8 compiles a hot loop on the stack (OSR) and reuses that code on later
   // calls, so code after a loop that had not run yet deoptimized on every batch.
   function build(batch: readonly ClassifiedFlow[], indexes: readonly number[]): SelectedRecord[] {
@@ -302,6 +282,10 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const minimize = compileMinimizer(fields, needsPseudonym);
   function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
     clearPending(0);
+    if (srcToken.length < batch.length) {
+      srcToken = new Int32Array(batch.length);
+      dstToken = new Int32Array(batch.length);
+    }
     const perCount = new Float64Array(n);
     const indexes: number[] = [];
     let domesticDomestic = 0;
@@ -410,7 +394,16 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       // Most records match one criterion: they share that criterion's frozen one-element list.
       const matched = ids ?? (first >= 0 ? singleIds[first] : null);
       if (matched) {
-        noteKept(indexes.length, f, matched);
+        const k = indexes.length;
+        keptIds[k] = matched;
+        if (pseudonymSrc && f.srcDomestic) {
+          srcToken[k] = pending;
+          pendingAddresses[pending++] = r.src;
+        } else srcToken[k] = -1;
+        if (pseudonymDst && f.dstDomestic) {
+          dstToken[k] = pending;
+          pendingAddresses[pending++] = r.dst;
+        } else dstToken[k] = -1;
         indexes.push(b);
       }
     }
