@@ -19,6 +19,8 @@ import { watchApprovalFiles } from '../selection/approval-watcher.js';
 import { approvalReloadEntries } from '../transparency/selection-entries.js';
 import { UdpReceiver, type BoundListener, type DatagramReceiver } from './udp-receiver.js';
 import { NativeUdpReceiver } from './native-udp-receiver.js';
+import { SqliteSelectedBlockWriter, type EncodedBlock } from '../storage/selected-flow-store.js';
+import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database.js';
 import { nativeAddon } from '../native/native-addon.js';
 
 export interface CollectorSample {
@@ -107,6 +109,10 @@ export class Collector {
   /** Appends run one after another, so attestations enter the log in window order. */
   #appending: Promise<void> = Promise.resolve();
   #attestations = 0;
+  #selectedDb: SqliteHandle | undefined;
+  #selectedWriter: SqliteSelectedBlockWriter | undefined;
+  /** Selected records the main thread failed to store (each failure is logged with its code). */
+  #selectedStoreFailures = 0;
   #attestationFailures = 0;
   #selection: SelectionLive | undefined;
   #lastSelection: SelectionLive | undefined;
@@ -173,6 +179,8 @@ export class Collector {
       } else if (m.type === 'selection-reloaded') {
         this.#reloadWaiters.get(m.requestId)?.(m.result);
         this.#reloadWaiters.delete(m.requestId);
+      } else if (m.type === 'selected-blocks') {
+        this.#storeSelected(m.approvalId, m.blocks, m.storedMs);
       } else if (m.type === 'attestation') {
         this.#attest(m.attestation);
       } else if (m.type === 'detections') {
@@ -229,6 +237,11 @@ export class Collector {
     for (const w of this.#reloadWaiters.values()) w({ ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: 'SAKI_ERR_INTERNAL' } });
     this.#reloadWaiters.clear();
     await this.#appending;
+    // Every 'selected-blocks' message came before 'stopped' and was stored by its handler.
+    const db = this.#selectedDb;
+    this.#selectedDb = undefined;
+    this.#selectedWriter = undefined;
+    await db?.close();
   }
 
   /**
@@ -348,6 +361,25 @@ export class Collector {
       hostUdpReceiveBufferErrors: readHostUdpRcvbufErrors(),
       socketThreadDelayMs: delayMs(this.#loopDelay),
     };
+  }
+
+  /**
+   * Stores a batch's selected records, encoded by the decode worker. On this thread, which the
+   * native receive thread leaves idle, so SQLite's cost does not slow decoding. A failed insert is
+   * logged with its code and counted (`selectedStoreFailures`); the records are then not stored.
+   */
+  #storeSelected(approvalId: string, blocks: EncodedBlock[], storedMs: number): void {
+    try {
+      if (!this.#selectedWriter) {
+        this.#selectedDb = openSqlite(this.#config.dataDir);
+        this.#selectedWriter = new SqliteSelectedBlockWriter(this.#selectedDb.raw);
+      }
+      this.#selectedWriter.insert(approvalId, blocks, storedMs);
+    } catch (e) {
+      const records = blocks.reduce((n, b) => n + b.count, 0);
+      this.#selectedStoreFailures += records;
+      this.#log.error({ code: (e as { code?: string }).code ?? 'SAKI_ERR_STORAGE', approvalId, records, failedSoFar: this.#selectedStoreFailures }, 'selected records could not be stored');
+    }
   }
 
   #mergedExporters(): ExporterCounters[] {

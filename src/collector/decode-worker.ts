@@ -19,7 +19,7 @@ import { loadOrCreatePseudonymizer, loadTrustedKeys, type ApprovalRefusal } from
 import type { Pseudonymizer } from '../core/selection/pseudonym.js';
 import type { KeyObject } from 'node:crypto';
 import { SqliteFlowSink, type FlowSink } from '../storage/flow-store.js';
-import { SqliteSelectedFlowSink } from '../storage/selected-flow-store.js';
+import { PostingSelectedFlowSink, type EncodedBlock } from '../storage/selected-flow-store.js';
 import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database.js';
 import type { Detection } from '../core/detect/detection.js';
 import type { DetectionStage } from '../pipeline/detection-stage.js';
@@ -71,6 +71,8 @@ export type DecodeWorkerMessage =
   /** The set loaded at start: every revocation in force counts as new; the main thread compares with what the log last recorded. */
   | { type: 'selection-loaded'; result: Extract<SelectionReloadResult, { ok: true }> }
   | { type: 'attestation'; attestation: SelectionAttestation }
+  /** Selected records of one batch and approval, encoded (never records that were not selected); the main thread stores them. */
+  | { type: 'selected-blocks'; approvalId: string; blocks: EncodedBlock[]; storedMs: number }
   /** New or changed detection candidates (addresses and counts, never records). */
   | { type: 'detections'; detections: Detection[] }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number | boolean> }
@@ -290,7 +292,12 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
   return new SelectionStage({
     classifier,
     selectors: entries.map((e) => e.selector),
-    sink: new SqliteSelectedFlowSink(handle.raw),
+    // Encoded here, inserted by the main thread (see PostingSelectedFlowSink).
+    sink: new PostingSelectedFlowSink((approvalId, blocks, storedMs) => {
+      // Transferred, not copied: each body owns its whole buffer (one that shares a pool is copied first).
+      const own = blocks.map((b) => ({ count: b.count, body: b.body.byteOffset === 0 && b.body.byteLength === b.body.buffer.byteLength ? b.body : new Uint8Array(b.body) }));
+      port!.postMessage({ type: 'selected-blocks', approvalId, blocks: own, storedMs } satisfies DecodeWorkerMessage, own.map((b) => b.body.buffer as ArrayBuffer));
+    }),
     clock: Date.now,
     windowMs: data.attestationWindowMs,
     softwareVersion: data.softwareVersion,

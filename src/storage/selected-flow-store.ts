@@ -31,14 +31,29 @@ const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowT
  * block id × MAX_BLOCK_RECORDS + index; block ids start above every legacy row id, so the ids
  * the API shows stay unique and grow with storage order across the upgrade.
  */
-export class SqliteSelectedFlowSink implements SelectedFlowSink {
-  readonly #insert: BetterSqlite3.Statement<[number, string, number, number, Buffer]>;
-  readonly #now: () => number;
-  readonly #firstBlockId: number;
-  readonly #tx: (approvalId: string, records: readonly SelectedRecord[], fields: readonly OutputField[] | undefined) => void;
+/** One encoded block of selected records (selected-block.ts) and how many records it holds. */
+export interface EncodedBlock {
+  count: number;
+  body: Uint8Array;
+}
 
-  constructor(raw: BetterSqlite3.Database, now: () => number = Date.now) {
-    this.#now = now;
+/** A batch's records as blocks of at most MAX_BLOCK_RECORDS, encoded with the approval's field list. */
+export function encodeBlocks(records: readonly SelectedRecord[], fields?: readonly OutputField[]): EncodedBlock[] {
+  const out: EncodedBlock[] = [];
+  for (let off = 0; off < records.length; off += MAX_BLOCK_RECORDS) {
+    const part = off === 0 && records.length <= MAX_BLOCK_RECORDS ? records : records.slice(off, off + MAX_BLOCK_RECORDS);
+    out.push({ count: part.length, body: encodeSelectedBlock(part, fields) });
+  }
+  return out;
+}
+
+/** Inserts encoded blocks: one transaction per call, so a batch is stored whole or not at all. */
+export class SqliteSelectedBlockWriter {
+  readonly #insert: BetterSqlite3.Statement<[number, string, number, number, Buffer]>;
+  readonly #firstBlockId: number;
+  readonly #tx: (approvalId: string, blocks: readonly EncodedBlock[], storedMs: number) => void;
+
+  constructor(raw: BetterSqlite3.Database) {
     const legacy = raw.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM selected_flows').get()?.id ?? 0;
     this.#firstBlockId = Math.floor(legacy / MAX_BLOCK_RECORDS) + 1;
     // The id is taken inside the INSERT, under SQLite's write lock: two writers (the collector and
@@ -47,22 +62,48 @@ export class SqliteSelectedFlowSink implements SelectedFlowSink {
       'INSERT INTO selected_blocks (id, approval_id, stored_ms, record_count, body) ' +
         'VALUES (max(coalesce((SELECT max(id) FROM selected_blocks), 0) + 1, ?), ?, ?, ?, ?)',
     );
-    // A batch larger than one block is stored whole or not at all.
-    this.#tx = raw.transaction((approvalId: string, records: readonly SelectedRecord[], fields: readonly OutputField[] | undefined) => {
-      const t = this.#now();
-      for (let off = 0; off < records.length; off += MAX_BLOCK_RECORDS) {
-        const part = off === 0 && records.length <= MAX_BLOCK_RECORDS ? records : records.slice(off, off + MAX_BLOCK_RECORDS);
-        this.#insert.run(this.#firstBlockId, approvalId, t, part.length, encodeSelectedBlock(part, fields));
+    this.#tx = raw.transaction((approvalId: string, blocks: readonly EncodedBlock[], storedMs: number) => {
+      for (const b of blocks) {
+        if (!Number.isInteger(b.count) || b.count < 1 || b.count > MAX_BLOCK_RECORDS) throw new RangeError('block record count out of range');
+        const body = Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength);
+        this.#insert.run(this.#firstBlockId, approvalId, storedMs, b.count, body);
       }
     });
   }
 
-  write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
-    if (records.length > 0) this.#tx(approvalId, records, fields);
+  insert(approvalId: string, blocks: readonly EncodedBlock[], storedMs: number): void {
+    if (blocks.length > 0) this.#tx(approvalId, blocks, storedMs);
   }
 }
 
-/** A stored selected record as the API returns it: only the fields that were kept. */
+export class SqliteSelectedFlowSink implements SelectedFlowSink {
+  readonly #writer: SqliteSelectedBlockWriter;
+  readonly #now: () => number;
+
+  constructor(raw: BetterSqlite3.Database, now: () => number = Date.now) {
+    this.#now = now;
+    this.#writer = new SqliteSelectedBlockWriter(raw);
+  }
+
+  write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
+    if (records.length > 0) this.#writer.insert(approvalId, encodeBlocks(records, fields), this.#now());
+  }
+}
+
+/**
+ * The decode worker's sink: it encodes the batch's blocks (bytes, no record objects) and hands
+ * them to `post`, which transfers them to the collector's main thread; that thread inserts them
+ * (SqliteSelectedBlockWriter) while the worker decodes on. Moves SQLite's share of the work, about
+ * 0.12 µs per decoded record in the cyber-office profile, off the decode worker.
+ */
+export class PostingSelectedFlowSink implements SelectedFlowSink {
+  constructor(private readonly post: (approvalId: string, blocks: EncodedBlock[], storedMs: number) => void, private readonly now: () => number = Date.now) {}
+
+  write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
+    if (records.length > 0) this.post(approvalId, encodeBlocks(records, fields), this.now());
+  }
+}
+
 export interface SelectedFlowView {
   id: number;
   approvalId: string;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SakimoriError } from '../../src/core/errors.js';
 import { MAX_BLOCK_RECORDS } from '../../src/core/selection/selected-block.js';
 import type { SelectedRecord } from '../../src/core/selection/selector.js';
-import { SelectedFlowQueries, SqliteSelectedFlowSink } from '../../src/storage/selected-flow-store.js';
+import { encodeBlocks, PostingSelectedFlowSink, SelectedFlowQueries, SqliteSelectedBlockWriter, SqliteSelectedFlowSink, type EncodedBlock } from '../../src/storage/selected-flow-store.js';
+import { MessageChannel } from 'node:worker_threads';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-database.js';
 
 function open() {
@@ -92,6 +93,37 @@ test('selected store: a damaged block is refused with a coded error, not served 
     new SqliteSelectedFlowSink(db.raw).write('a', [rec(1), rec(2)]);
     db.raw.prepare('UPDATE selected_blocks SET body = substr(body, 1, 30)').run();
     await assert.rejects(new SelectedFlowQueries(db.db).recent(5), (e: unknown) => e instanceof SakimoriError && e.code === 'SAKI_ERR_SELECTED_BLOCK_CORRUPT');
+  } finally {
+    await close();
+  }
+});
+
+
+test('selected store: blocks encoded in one thread and transferred to another are stored as the direct sink stores them', async () => {
+  const { db, close } = open();
+  try {
+    const { port1, port2 } = new MessageChannel();
+    const received: { approvalId: string; blocks: EncodedBlock[]; storedMs: number }[] = [];
+    port2.on('message', (m: { approvalId: string; blocks: EncodedBlock[]; storedMs: number }) => received.push(m));
+    const posting = new PostingSelectedFlowSink((approvalId, blocks, storedMs) => port1.postMessage({ approvalId, blocks, storedMs }, blocks.map((b) => b.body.buffer as ArrayBuffer)), () => 5_000);
+    const batch = Array.from({ length: MAX_BLOCK_RECORDS + 10 }, (_, i) => rec(i));
+    posting.write('a1', batch);
+    posting.write('a1', []);
+    await new Promise((r) => setTimeout(r, 50));
+    port1.close();
+    assert.equal(received.length, 1, 'one message per non-empty batch');
+    assert.deepEqual(received[0].blocks.map((b) => b.count), [MAX_BLOCK_RECORDS, 10]);
+    const writer = new SqliteSelectedBlockWriter(db.raw);
+    writer.insert(received[0].approvalId, received[0].blocks, received[0].storedMs);
+    const q = new SelectedFlowQueries(db.db);
+    assert.equal(await q.count(), MAX_BLOCK_RECORDS + 10);
+    const newest = await q.recent(3);
+    assert.deepEqual(newest.map((r) => r.fields.start), [MAX_BLOCK_RECORDS + 9, MAX_BLOCK_RECORDS + 8, MAX_BLOCK_RECORDS + 7]);
+    assert.equal(newest[0].storedAt, new Date(5_000).toISOString());
+    // A block whose count is not a valid record count is refused, and the whole call with it.
+    const good = encodeBlocks([rec(1)]);
+    assert.throws(() => writer.insert('a2', [...good, { count: 0, body: good[0].body }], 6_000), RangeError);
+    assert.equal(await q.count(), MAX_BLOCK_RECORDS + 10);
   } finally {
     await close();
   }
