@@ -292,7 +292,7 @@ test('located addresses: JP is domestic, other countries foreign, no data unknow
   }
 });
 
-test('the whole-/16 country shortcut answers exactly as the range search, at every range boundary and at random', () => {
+test('the /16 and /24 country shortcuts answer exactly as the range search, at every range boundary, every /24 and at random', () => {
   const table = new IPv4RangeTable(db.parts.ipv4CountryStarts);
   const values = db.parts.ipv4CountryValues;
   const expect = (ip: number) => values[table.locate(ip)];
@@ -305,9 +305,14 @@ test('the whole-/16 country shortcut answers exactly as the range search, at eve
       checked++;
     }
   }
-  // Both ends of every /16, where a split /16 differs from a whole one.
+  // Both ends of every /16, where a split /16 differs from a whole one, and both ends of every /24
+  // (the second level's blocks).
   for (let h = 0; h < 65536; h++) {
     for (const ip of [h * 65536, h * 65536 + 65535]) assert.equal(db.countryIndexOfIPv4(ip), expect(ip));
+  }
+  for (let q = 0; q < 2 ** 24; q++) {
+    const lo = q * 256;
+    if (db.countryIndexOfIPv4(lo) !== expect(lo) || db.countryIndexOfIPv4(lo + 255) !== expect(lo + 255)) assert.fail(`/24 at ${formatIPv4Number(lo)}`);
   }
   const r = rng(16);
   for (let k = 0; k < 200_000; k++) {
