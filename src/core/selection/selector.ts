@@ -280,6 +280,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     pending = 0;
   }
   const minimize = compileMinimizer(fields, needsPseudonym);
+  // What scan() leaves for select(): its two erased-without-looking counts.
+  let scannedDomesticDomestic = 0;
+  let scannedOutOfScope = 0;
   function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
     clearPending(0);
     if (srcToken.length < batch.length) {
@@ -288,6 +291,26 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     }
     const perCount = new Float64Array(n);
     const indexes: number[] = [];
+    scan(batch, now, behaviour, perCount, indexes);
+    const domesticDomestic = scannedDomesticDomestic;
+    const outOfScope = scannedOutOfScope;
+    const selected = build(batch, indexes);
+    clearPending(indexes.length);
+    const perCriterion: Record<string, number> = {};
+    for (let i = 0; i < n; i++) if (perCount[i] !== 0) perCriterion[crit[i].id] = perCount[i];
+    return {
+      selected,
+      indexes,
+      counts: { in: batch.length, selected: selected.length, erased: batch.length - selected.length, domesticDomestic, outOfScope, perCriterion },
+    };
+  }
+
+  /**
+   * The per-flow loop of select(), in a function that ends with it: V8 compiles a hot loop on the
+   * stack (OSR) and reuses that code when a later call's loop gets hot, and a call after the loop
+   * that had not run when it was compiled deoptimized it again and again (40 times per bench run).
+   */
+  function scan(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour: BehaviourScorer | undefined, perCount: Float64Array, indexes: number[]): void {
     let domesticDomestic = 0;
     let outOfScope = 0;
     const clock = typeof now === 'function' ? now : null;
@@ -407,15 +430,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         indexes.push(b);
       }
     }
-    const selected = build(batch, indexes);
-    clearPending(indexes.length);
-    const perCriterion: Record<string, number> = {};
-    for (let i = 0; i < n; i++) if (perCount[i] !== 0) perCriterion[crit[i].id] = perCount[i];
-    return {
-      selected,
-      indexes,
-      counts: { in: batch.length, selected: selected.length, erased: batch.length - selected.length, domesticDomestic, outOfScope, perCriterion },
-    };
+    scannedDomesticDomestic = domesticDomestic;
+    scannedOutOfScope = outOfScope;
   }
 
   return {
