@@ -136,7 +136,10 @@ export class Collector {
       const key = exporter !== '' && (this.#dropped.has(exporter) || this.#dropped.size < 10_000) ? exporter : EXPORTER_LIMIT_KEY;
       this.#dropped.get(key).queueDropped += n;
     };
-    const addon = config.collector.receiver === 'auto' ? nativeAddon() : undefined;
+    // The native thread binds plain addresses; a listener with an IPv6 zone ("fe80::1%eth0") or more
+    // listeners than it polls keep the whole collector on dgram.
+    const nativeFits = config.collector.listeners.length <= 16 && config.collector.listeners.every((l) => !l.address.includes('%'));
+    const addon = config.collector.receiver === 'auto' && nativeFits ? nativeAddon() : undefined;
     this.#receiver = addon
       ? new NativeUdpReceiver(addon, config.collector.listeners, config.collector.receiveBufferBytes, this.#ring, countDrop)
       : new UdpReceiver(config.collector.listeners, config.collector.receiveBufferBytes, (payload, exporter, exporterPort, receivedAt) => {
