@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { CHROMIUM, DATA_TIMEOUT_MS, eventually, launchBrowser, openPage, screenshot, sleep, startServer, stopServer, type RunningServer } from '../helpers/browser-harness.js';
+import { nativeAddon } from '../../src/native/native-addon.js';
 
 const SCREENSHOT = join(REPO_ROOT, 'dist/screenshots/collector.png');
 const SCREENSHOT_EN = join(REPO_ROOT, 'dist/screenshots/collector-en.png');
@@ -79,6 +80,8 @@ describe('collector console: carrier role, demo replay', () => {
     // The carrier role may see stored records: the recent-flows table fills.
     await eventually('recent flow rows', () => page.getByTestId('flows-table').locator('tbody tr').count(), (n) => n > 0);
     assert.ok((await page.getByTestId('listeners').locator('li').count()) >= 2, 'netflow and sflow listeners are listed');
+    // The receive side the status reports (the native thread where the module is built, as in CI).
+    assert.equal(await page.getByTestId('receiver').innerText(), nativeAddon() ? 'ネイティブ (recvmmsg)' : 'Node dgram');
 
     // Works at 1280 px: nothing overflows sideways.
     // A few seconds of history so the screenshot shows lines, not single points.

@@ -59,6 +59,8 @@ export interface CollectorStatus {
   totals: CollectorCounters;
   rates: { datagramsPerSecond: number; recordsPerSecond: number };
   queue: { depth: number; capacity: number };
+  /** Receive side: the native recvmmsg thread, or Node's dgram. */
+  receiver: 'native-recvmmsg' | 'dgram';
   exporters: ExporterStatus[];
   history: HistoryPoint[];
   /** Live detection counters; absent when detection is off. `shed`: flows skipped while decoding was behind. */

@@ -35,6 +35,11 @@ export const en = {
   'collector.uptime': 'Uptime',
   'collector.updated': 'Updated',
   'collector.queue': 'Decode queue',
+  'collector.receiver': 'Receive side',
+  'collector.receiverNative': 'native (recvmmsg)',
+  'collector.receiverDgram': 'Node dgram',
+  'collector.receiverNativeHint': 'The collector takes datagrams with a native recvmmsg thread.',
+  'collector.receiverDgramHint': 'The native module is not built, or collector.receiver is "dgram": Node\'s dgram sockets receive.',
 
   'totals.heading': 'Totals',
   'totals.datagrams': 'Datagrams',

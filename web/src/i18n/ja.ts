@@ -35,6 +35,11 @@ export const ja = {
   'collector.uptime': '稼働時間',
   'collector.updated': '最終更新',
   'collector.queue': 'デコードキュー',
+  'collector.receiver': '受信方式',
+  'collector.receiverNative': 'ネイティブ (recvmmsg)',
+  'collector.receiverDgram': 'Node dgram',
+  'collector.receiverNativeHint': 'ネイティブの recvmmsg スレッドでデータグラムを受信しています。',
+  'collector.receiverDgramHint': 'ネイティブモジュールが未ビルドか collector.receiver が "dgram" のため、Node の dgram ソケットで受信しています。',
 
   'totals.heading': '累計',
   'totals.datagrams': 'データグラム',

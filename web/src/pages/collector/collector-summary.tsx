@@ -61,6 +61,15 @@ export function CollectorSummary({ status, live, receivedAt }: { status: Collect
             )}
           </dd>
         </div>
+        <div>
+          <dt>{t('collector.receiver')}</dt>
+          <dd
+            data-testid="receiver"
+            title={status ? t(status.receiver === 'native-recvmmsg' ? 'collector.receiverNativeHint' : 'collector.receiverDgramHint') : undefined}
+          >
+            {status ? t(status.receiver === 'native-recvmmsg' ? 'collector.receiverNative' : 'collector.receiverDgram') : '—'}
+          </dd>
+        </div>
         <div className="summary-listeners">
           <dt id={listenersId}>{t('listeners.heading')}</dt>
           <dd>
