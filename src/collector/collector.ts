@@ -37,7 +37,7 @@ export interface CollectorStatus {
   listeners: BoundListener[];
   receiveBufferBytes: number[];
   /** Which receive side runs (docs/reference/native.md). */
-  receiver: 'native-recvmmsg' | 'dgram';
+  receiver: DatagramReceiver['kind'];
   totals: ReturnType<CounterRegistry['totals']>;
   exporters: ExporterCounters[];
   queue: { depth: number; capacity: number };
@@ -200,7 +200,7 @@ export class Collector {
     if (sizes.some((s) => s < this.#config.collector.receiveBufferBytes)) {
       this.#log.warn({ requested: this.#config.collector.receiveBufferBytes, granted: sizes }, 'kernel granted a smaller UDP receive buffer; raise net.core.rmem_max');
     }
-    this.#log.info({ listeners: bound, role: this.#config.role, receiver: this.#receiver instanceof NativeUdpReceiver ? 'native-recvmmsg' : 'dgram' }, 'collector listening');
+    this.#log.info({ listeners: bound, role: this.#config.role, receiver: this.#receiver.kind }, 'collector listening');
     this.#sampler = setInterval(() => this.#sample(), 1000);
     this.#sampler.unref();
     const sel = this.#config.selection;
@@ -352,7 +352,7 @@ export class Collector {
       startedAt: this.#startedAt.toISOString(),
       listeners: this.listeners(),
       receiveBufferBytes: this.#receiver.receiveBufferSizes(),
-      receiver: this.#receiver instanceof NativeUdpReceiver ? 'native-recvmmsg' : 'dgram',
+      receiver: this.#receiver.kind,
       totals: reg.totals(),
       exporters,
       queue: { depth: this.#writer.depth(), capacity: this.#writer.capacity() },

@@ -36,6 +36,15 @@ function queuedBytes(ctl: Int32Array, capacity: number): number {
   return head >= tail ? head - tail : capacity - tail + head;
 }
 
+/**
+ * Wakes a reader waiting in waitForData(). For writers outside JavaScript (the native receive
+ * thread), which cannot call Atomics.notify themselves.
+ */
+export function wakeReader(control: Int32Array): void {
+  Atomics.add(control, SIGNAL, 1);
+  Atomics.notify(control, SIGNAL);
+}
+
 export class RingWriter {
   readonly #addressCache = new Map<string, Uint8Array>();
   readonly #ctl: Int32Array;
@@ -98,10 +107,7 @@ export class RingWriter {
     let next = head + need;
     if (next === cap) next = 0;
     Atomics.store(this.#ctl, HEAD, next);
-    if (Atomics.load(this.#ctl, SLEEPING) === 1) {
-      Atomics.add(this.#ctl, SIGNAL, 1);
-      Atomics.notify(this.#ctl, SIGNAL);
-    }
+    if (Atomics.load(this.#ctl, SLEEPING) === 1) wakeReader(this.#ctl);
     return true;
   }
 }

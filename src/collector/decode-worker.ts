@@ -280,7 +280,6 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
   }
   if (entries.length > 0) await ensureClassifier();
   else log('warn', 'no valid approval: every decoded record is erased (counted)');
-  handle = openSqlite(data.dataDir);
   let behaviour: BehaviourStage | undefined;
   if (data.detections.enabled) {
     try {

@@ -2,11 +2,8 @@ import { isIPv6 } from 'node:net';
 import { SakimoriError } from '../core/errors.js';
 import type { ListenerConfig } from '../config/config-schema.js';
 import type { NativeAddon, NativeUdpReceiver as NativeThread } from '../native/native-addon.js';
-import type { RingBuffers } from './datagram-ring.js';
+import { wakeReader, type RingBuffers } from './datagram-ring.js';
 import type { BoundListener, DatagramReceiver } from './udp-receiver.js';
-
-/** Ring control word the reader waits on (datagram-ring.ts). */
-const SIGNAL = 3;
 
 /**
  * The collector's receive side in C (native/src/udp_receiver.c): one thread takes datagrams from
@@ -16,6 +13,7 @@ const SIGNAL = 3;
  * exporter, as before. Used when the native module is built (`collector.receiver: "auto"`).
  */
 export class NativeUdpReceiver implements DatagramReceiver {
+  readonly kind = 'native-recvmmsg';
   readonly #thread: NativeThread;
   readonly #bound: BoundListener[] = [];
   readonly #granted: number[] = [];
@@ -29,10 +27,7 @@ export class NativeUdpReceiver implements DatagramReceiver {
     private readonly onDrops: (exporter: string, count: number) => void,
   ) {
     const control = new Int32Array(ring.control);
-    this.#thread = addon.createUdpReceiver(new Uint8Array(ring.data), control, () => {
-      Atomics.add(control, SIGNAL, 1);
-      Atomics.notify(control, SIGNAL);
-    });
+    this.#thread = addon.createUdpReceiver(new Uint8Array(ring.data), control, () => wakeReader(control));
   }
 
   async start(): Promise<BoundListener[]> {

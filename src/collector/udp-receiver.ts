@@ -11,6 +11,8 @@ export interface BoundListener {
 
 /** What the collector needs of its receive side: Node's dgram (UdpReceiver) or the native thread. */
 export interface DatagramReceiver {
+  /** Which receive side this is (shown in the collector status). */
+  readonly kind: 'native-recvmmsg' | 'dgram';
   start(): Promise<BoundListener[]>;
   bound(): BoundListener[];
   /** Receive buffer sizes the kernel actually granted (it caps at net.core.rmem_max). */
@@ -27,6 +29,7 @@ export type DatagramHandler = (payload: Buffer, exporter: string, exporterPort: 
  * IPv6 sockets are v6-only so that "0.0.0.0:2055" and "[::]:2055" can both be bound.
  */
 export class UdpReceiver implements DatagramReceiver {
+  readonly kind = 'dgram';
   readonly #sockets: Socket[] = [];
   readonly #bound: BoundListener[] = [];
 

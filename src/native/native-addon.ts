@@ -9,14 +9,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SakimoriError } from '../core/errors.js';
-
-/** HMAC-SHA-256 pseudonyms of addresses from a key's midstates (see PseudonymAccelerator in src/core/selection/pseudonym.ts). */
-export interface NativePseudonymHasher {
-  /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
-  one(address: string): string | undefined;
-  /** The `count` tokens of the addresses concatenated in `joined` (lengths in UTF-16 units), one after another; '?'s for any address that is not ASCII or is longer than 55. */
-  many(joined: string, lengths: Int32Array, count: number): string;
-}
+import type { PseudonymAccelerator } from '../core/selection/pseudonym.js';
 
 /** The native UDP receive thread (native/src/udp_receiver.c); see src/collector/native-udp-receiver.ts. */
 export interface NativeUdpReceiver {
@@ -32,9 +25,8 @@ export interface NativeUdpReceiver {
   takeDrops(): (string | number)[];
 }
 
-export interface NativeAddon {
-  /** `midstates`: the SHA-256 states after the key⊕ipad and key⊕opad blocks (8 + 8 words); `prefix`: "<keyId>:". */
-  createPseudonymHasher(midstates: Int32Array, prefix: string): NativePseudonymHasher;
+/** `createPseudonymHasher` (PseudonymAccelerator): HMAC-SHA-256 pseudonyms from the key's midstates, in C. */
+export interface NativeAddon extends PseudonymAccelerator {
   /** True when SHA-256 runs on the CPU's SHA extensions, false on the portable C path. */
   sha256Accelerated(): boolean;
   /** Test hook: force the portable C path (or return to detection). */

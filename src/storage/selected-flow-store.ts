@@ -25,12 +25,6 @@ const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowT
   ['srcCountry', 'src_country'], ['dstCountry', 'dst_country'],
 ];
 
-/**
- * Writes each batch's selected records of one approval as one column block (one row, one
- * statement; core/selection/selected-block.ts), split at MAX_BLOCK_RECORDS. Record ids are
- * block id × MAX_BLOCK_RECORDS + index; block ids start above every legacy row id, so the ids
- * the API shows stay unique and grow with storage order across the upgrade.
- */
 /** One encoded block of selected records (selected-block.ts) and how many records it holds. */
 export interface EncodedBlock {
   count: number;
@@ -47,7 +41,12 @@ export function encodeBlocks(records: readonly SelectedRecord[], fields?: readon
   return out;
 }
 
-/** Inserts encoded blocks: one transaction per call, so a batch is stored whole or not at all. */
+/**
+ * Inserts a batch's encoded blocks of one approval (one row per block; encodeBlocks splits at
+ * MAX_BLOCK_RECORDS), in one transaction, so a batch is stored whole or not at all. Record ids are
+ * block id × MAX_BLOCK_RECORDS + index; block ids start above every legacy row id, so the ids the
+ * API shows stay unique and grow with storage order across the upgrade.
+ */
 export class SqliteSelectedBlockWriter {
   readonly #insert: BetterSqlite3.Statement<[number, string, number, number, Buffer]>;
   readonly #firstBlockId: number;

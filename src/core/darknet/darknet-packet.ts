@@ -11,6 +11,7 @@
 import { locateNetworkLayer, type CapturedFrame } from '../capture/capture-reader.js';
 import { emptyFlowRecord, type FlowRecord } from '../flow/flow-record.js';
 import { formatIPv4, formatIPv6 } from '../flow/ip-address.js';
+import { u32 } from '../flow/decoders/unsigned.js';
 
 export interface DarknetPacket {
   /** Capture time, ms since the Unix epoch. */
@@ -69,9 +70,7 @@ function ipv4(f: Uint8Array, p: number, ts: number): PacketParseResult {
   const fragmentOffset = ((f[p + 6] & 0x1f) << 8) | f[p + 7];
   if (fragmentOffset !== 0) return 'skip';
   const totalLen = (f[p + 2] << 8) | f[p + 3];
-  const srcNumber = ((f[p + 12] << 24) | (f[p + 13] << 16) | (f[p + 14] << 8) | f[p + 15]) >>> 0;
-  const dstNumber = ((f[p + 16] << 24) | (f[p + 17] << 16) | (f[p + 18] << 8) | f[p + 19]) >>> 0;
-  const pkt = newPacket(ts, 4, formatIPv4(f, p + 12), formatIPv4(f, p + 16), srcNumber, dstNumber, f[p + 9], totalLen);
+  const pkt = newPacket(ts, 4, formatIPv4(f, p + 12), formatIPv4(f, p + 16), u32(f, p + 12), u32(f, p + 16), f[p + 9], totalLen);
   const end = Math.min(f.length, p + Math.max(totalLen, ihl));
   transport(f, p + ihl, end, pkt);
   return pkt;
@@ -107,7 +106,7 @@ function transport(f: Uint8Array, q: number, end: number, pkt: DarknetPacket): v
   switch (pkt.proto) {
     case 6: // TCP (RFC 9293 §3.1): seq at octet 4, flags at octet 13.
       if (q + 4 <= end) ports(f, q, pkt);
-      if (q + 8 <= end) pkt.tcpSeq = ((f[q + 4] << 24) | (f[q + 5] << 16) | (f[q + 6] << 8) | f[q + 7]) >>> 0;
+      if (q + 8 <= end) pkt.tcpSeq = u32(f, q + 4);
       if (q + 14 <= end) pkt.tcpFlags = f[q + 13];
       return;
     case 17: // UDP (RFC 768)

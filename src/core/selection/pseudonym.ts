@@ -93,20 +93,20 @@ const MAX_FAST = 55;
 /** Character codes of the 16 lower-case hex digits. */
 const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
 
+/** The same tokens computed natively (src/native/native-addon.ts), from a key's midstates. */
+export interface PseudonymHasher {
+  /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
+  one(address: string): string | undefined;
+  /** The tokens of `count` addresses concatenated in `joined` (their lengths in UTF-16 units in `lengths`), one after another; '?'s where an address is not ASCII or longer than 55. */
+  many(joined: string, lengths: Int32Array, count: number): string;
+}
+
 /**
- * A native hasher of the same tokens (src/native/native-addon.ts). `createPseudonymHasher` gets the
- * two midstates (inner 8 words, outer 8 words) and the "<keyId>:" prefix, never the key.
+ * Makes a PseudonymHasher from the two midstates (inner 8 words, outer 8 words) and the "<keyId>:"
+ * prefix, never the key.
  */
 export interface PseudonymAccelerator {
-  createPseudonymHasher(
-    midstates: Int32Array,
-    prefix: string,
-  ): {
-    /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
-    one(address: string): string | undefined;
-    /** The tokens of `count` addresses concatenated in `joined` (their lengths in `lengths`), one after another; '?'s where an address is not ASCII or longer than 55. */
-    many(joined: string, lengths: Int32Array, count: number): string;
-  };
+  createPseudonymHasher(midstates: Int32Array, prefix: string): PseudonymHasher;
 }
 
 export class Pseudonymizer {
@@ -119,7 +119,7 @@ export class Pseudonymizer {
   readonly #w = new Int32Array(16);
   /** Character codes of the token being built: "<keyId>:" then 16 hex digits. */
   readonly #token: number[];
-  readonly #native: ReturnType<PseudonymAccelerator['createPseudonymHasher']> | undefined;
+  readonly #native: PseudonymHasher | undefined;
   #lengths = new Int32Array(1024);
 
   constructor(keyId: string, key: Uint8Array, accelerator?: PseudonymAccelerator) {
