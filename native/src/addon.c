@@ -61,17 +61,8 @@ typedef struct {
   uint32_t st[8];
 } work_t;
 
-/* The padded one-block inner message: the 64-byte key block comes first, so the length is 64 + n. */
-static inline void load_message(work_t *k, const hasher_t *h, const uint8_t *message, size_t n) {
-  uint32_t *w = k->w;
-  memset(w, 0, sizeof k->w);
-  for (size_t i = 0; i < n; i++) w[i >> 2] |= (uint32_t)message[i] << (24 - 8 * (i & 3));
-  w[n >> 2] |= 0x80u << (24 - 8 * (n & 3));
-  w[15] = (uint32_t)((64 + n) * 8);
-  memcpy(k->st, h->inner, sizeof k->st);
-}
-
-/* The same from n ≤ 55 UTF-16 units, four at a time; false (and a block to ignore) when one is not ASCII. */
+/* The padded one-block inner message from n ≤ 55 UTF-16 units, four at a time (the 64-byte key block
+ * comes first, so the length is 64 + n); false, and a block to ignore, when a unit is not ASCII. */
 static inline bool load_utf16(work_t *k, const hasher_t *h, const uint16_t *p, size_t n) {
   uint32_t *w = k->w;
   uint32_t any = 0;
@@ -113,9 +104,8 @@ static inline void write_token(const work_t *k, const hasher_t *h, char *token) 
   }
 }
 
-/* Writes prefix + 16 hex digits of HMAC-SHA-256(message) to `token`; message is n ≤ 55 bytes. */
-static void hmac_token(const hasher_t *h, work_t *k, const uint8_t *message, size_t n, char *token) {
-  load_message(k, h, message, n);
+/* Writes prefix + 16 hex digits of HMAC-SHA-256 of the message load_utf16 put in `k` to `token`. */
+static void hmac_token(const hasher_t *h, work_t *k, char *token) {
   sha256_compress(k->st, k->w);
   load_outer(k, h);
   sha256_compress(k->st, k->w);
@@ -132,31 +122,30 @@ static void hmac_pair(const hasher_t *h, work_t *ka, char *ta, work_t *kb, char 
   write_token(kb, h, tb);
 }
 
-/* hasher(address) → token, or undefined when the address's UTF-8 is longer than one block allows
- * (the caller then uses node:crypto). */
+/* hasher(address) → token, or undefined when the address is not ASCII or longer than 55 (the
+ * caller then uses node:crypto). */
 static napi_value hasher_call(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   void *data;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 1) return throw_type(env, "address expected");
   const hasher_t *h = data;
-  char msg[64];
+  uint16_t msg[MAX_FAST + 2];
   size_t n = 0;
-  /* A 57-byte buffer: 56 bytes copied means the string may be longer than MAX_FAST. */
-  if (napi_get_value_string_utf8(env, argv[0], msg, MAX_FAST + 2, &n) != napi_ok) return throw_type(env, "address must be a string");
-  if (n > MAX_FAST) {
-    napi_value undef;
-    napi_get_undefined(env, &undef);
-    return undef;
-  }
-  char token[MAX_PREFIX + 16];
+  /* Room for 56 units: 56 copied means the string may be longer than MAX_FAST. */
+  if (napi_get_value_string_utf16(env, argv[0], (char16_t *)msg, MAX_FAST + 2, &n) != napi_ok) return throw_type(env, "address must be a string");
   work_t k;
-  hmac_token(h, &k, (const uint8_t *)msg, n, token);
+  napi_value out;
+  if (n > MAX_FAST || !load_utf16(&k, h, msg, n)) {
+    napi_get_undefined(env, &out);
+  } else {
+    char token[MAX_PREFIX + 16];
+    hmac_token(h, &k, token);
+    napi_create_string_latin1(env, token, h->prefix_len + 16, &out);
+  }
   /* The address and its digest do not outlive the call. */
   wipe(&k, sizeof k);
   wipe(msg, sizeof msg);
-  napi_value out;
-  napi_create_string_latin1(env, token, h->prefix_len + 16, &out);
   return out;
 }
 
@@ -229,12 +218,7 @@ static napi_value hasher_many(napi_env env, napi_callback_info info) {
       held = NULL;
     }
   }
-  if (held) {
-    sha256_compress(work[0].st, work[0].w);
-    load_outer(&work[0], h);
-    sha256_compress(work[0].st, work[0].w);
-    write_token(&work[0], h, held);
-  }
+  if (held) hmac_token(h, &work[0], held);
   /* The addresses and their digests do not outlive the call. */
   wipe(work, sizeof work);
   wipe(h->in, total * sizeof *h->in);

@@ -9,7 +9,7 @@
  * JS API (src/collector/native-udp-receiver.ts):
  *   r = createUdpReceiver(ringData: Uint8Array, ringControl: Int32Array, wake: () => void)
  *   r.bind(address, port, ipv6, recvBufferBytes) → [boundPort, grantedBufferBytes]
- *   r.start(); r.stop(); r.takeDrops() → [exporter, count, exporter, count, …]; r.received() → datagrams */
+ *   r.start(); r.stop(); r.takeDrops() → [exporter, count, exporter, count, …] */
 #include <node_api.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,7 +57,6 @@ typedef struct {
   int stop_fd;
   pthread_t thread;
   bool running;
-  uint64_t received;
   pthread_mutex_t drops_lock;
   drop_slot_t *drops;
   size_t drop_entries;
@@ -194,7 +193,6 @@ static void *receive_loop(void *arg) {
           uint8_t exporter[18];
           uint16_t port = 0;
           encode_exporter(&from[i], exporter, &port);
-          __atomic_add_fetch(&r->received, 1, __ATOMIC_RELAXED);
           if (ring_write(r, now, exporter, port, r->buffers + (size_t)i * MAX_DATAGRAM, msgs[i].msg_len)) {
             wrote = true;
           } else {
@@ -363,15 +361,6 @@ static napi_value receiver_stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value receiver_received(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  receiver_t *r = this_receiver(env, info, &argc, NULL);
-  if (!r) return NULL;
-  napi_value v;
-  napi_create_double(env, (double)__atomic_load_n(&r->received, __ATOMIC_RELAXED), &v);
-  return v;
-}
-
 /* [exporter, count, …] since the last call; the shared bucket is reported as "" (the caller maps it). */
 static napi_value receiver_take_drops(napi_env env, napi_callback_info info) {
   size_t argc = 0;
@@ -464,7 +453,6 @@ napi_value create_udp_receiver(napi_env env, napi_callback_info info) {
     {"bind", NULL, receiver_bind, NULL, NULL, NULL, napi_default, NULL},
     {"start", NULL, receiver_start, NULL, NULL, NULL, napi_default, NULL},
     {"stop", NULL, receiver_stop, NULL, NULL, NULL, napi_default, NULL},
-    {"received", NULL, receiver_received, NULL, NULL, NULL, napi_default, NULL},
     {"takeDrops", NULL, receiver_take_drops, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_create_object(env, &obj);

@@ -19,8 +19,6 @@ export interface NativeUdpReceiver {
   start(): void;
   /** Stops the thread and closes the sockets; returns when the thread has ended. */
   stop(): void;
-  /** Datagrams received since creation. */
-  received(): number;
   /** Datagrams refused by a full ring since the last call, per exporter: [exporter, count, …]; "" is the bucket past 10,000 exporters. */
   takeDrops(): (string | number)[];
 }

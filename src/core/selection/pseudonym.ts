@@ -95,7 +95,7 @@ const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt
 
 /** The same tokens computed natively (src/native/native-addon.ts), from a key's midstates. */
 export interface PseudonymHasher {
-  /** The token, or undefined when the address's UTF-8 exceeds 55 bytes. */
+  /** The token, or undefined when the address is not ASCII or is longer than 55 (node:crypto hashes those). */
   one(address: string): string | undefined;
   /** The tokens of `count` addresses concatenated in `joined` (their lengths in UTF-16 units in `lengths`), one after another; '?'s where an address is not ASCII or longer than 55. */
   many(joined: string, lengths: Int32Array, count: number): string;
