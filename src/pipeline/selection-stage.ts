@@ -5,10 +5,11 @@
  * itself is dropped when write() returns; unselected records are counted, never copied, logged
  * or kept. Per approval, counts accumulate into an attestation per time window (Act Art. 35).
  */
-import { FLOW_DIRECTIONS, type FlowClassification, type FlowClassifier, type FlowDirection } from '../core/classify/flow-direction.js';
+import type { FlowClassifier } from '../core/classify/flow-direction.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
-import { ClassifiedFlowRecord, type ClassifiedFlow } from '../core/selection/classified-flow.js';
+import type { ClassifiedFlow } from '../core/selection/classified-flow.js';
+import { ClassifiedBatch } from '../core/selection/classified-batch.js';
 import type { BehaviourScorer, CompiledSelector, SelectionCounts } from '../core/selection/selector.js';
 import type { FlowSink } from '../storage/flow-store.js';
 import type { SelectedFlowSink } from '../storage/selected-flow-store.js';
@@ -37,9 +38,6 @@ export interface SelectionStageOptions {
   behaviour?: { observe(batch: readonly ClassifiedFlow[]): void; scorer: BehaviourScorer };
 }
 
-const SRC_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.startsWith('domestic-')));
-const DST_DOMESTIC = new Set<FlowDirection>(FLOW_DIRECTIONS.filter((d) => d.endsWith('-domestic')));
-
 /** Counts of one approval with every criterion at 0 (the selector reports only the ones that kept something). */
 function zeroCounts(selector: CompiledSelector): SelectionCounts {
   const perCriterion: Record<string, number> = {};
@@ -62,8 +60,8 @@ export class SelectionStage implements FlowSink {
   #selectors: readonly CompiledSelector[];
   #windows: SelectionCounts[];
   #windowStart: number;
-  /** Reused classification result (its fields are copied into each ClassifiedFlow). */
-  readonly #cls: FlowClassification = { direction: 'unknown-unknown', srcCountry: '', dstCountry: '', srcAs: 0, dstAs: 0, srcSpecial: undefined, dstSpecial: undefined, srcV4: -1, dstV4: -1, srcV6: null, dstV6: null };
+  /** The columns every batch is classified into (reused; released at the end of each write). */
+  readonly #batch = new ClassifiedBatch();
   /** Counts since start per approval id, kept across reloads (for the status API). */
   readonly #totals = new Map<string, SelectionCounts>();
   /** Records examined, records kept by at least one approval, records erased (kept by none). */
@@ -109,18 +107,25 @@ export class SelectionStage implements FlowSink {
       this.erased += n;
       return;
     }
-    const batch: ClassifiedFlow[] = new Array<ClassifiedFlow>(n);
-    const cls = this.#cls;
-    for (let i = 0; i < n; i++) {
-      const record = records[i];
-      // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
-      const c = classifier.classify(record, cls, false);
-      batch[i] = new ClassifiedFlowRecord(record, c.direction, c.srcCountry, c.dstCountry, SRC_DOMESTIC.has(c.direction), DST_DOMESTIC.has(c.direction), c.srcV4, c.dstV4, c.srcV6, c.dstV6);
+    const batch = this.#batch;
+    batch.load(records);
+    // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
+    classifier.classifyColumns(records, n, batch);
+    batch.countries = classifier.columnCountries;
+    try {
+      this.#select(batch, records, selectors);
+    } finally {
+      batch.release();
     }
+    this.tick();
+  }
+
+  #select(batch: ClassifiedBatch, records: readonly FlowRecord[], selectors: readonly CompiledSelector[]): void {
+    const n = records.length;
     // The behavioural engine costs microseconds per flow: it runs only while an approval in force
     // has a behaviour criterion (its state then starts from the flows after that approval loaded).
     const behaviour = selectors.some((s) => s.usesBehaviour) ? this.#o.behaviour : undefined;
-    behaviour?.observe(batch);
+    if (behaviour) behaviour.observe(batch.materialize());
     const onSelected = this.#o.onSelected;
     const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;
     let keptOnce = 0;
@@ -149,7 +154,6 @@ export class SelectionStage implements FlowSink {
       for (let i = 0; i < n; i++) if (kept![i] === 1) out.push(records[i]);
       onSelected(out);
     }
-    this.tick();
   }
 
   /** Closes the attestation window if it has elapsed. */

@@ -9,6 +9,7 @@ import { parseCidr } from './address-text.js';
 import { isVerifiedApproval, type Channel, type VerifiedApproval } from './approval.js';
 import { CidrSet, type TaggedCidr } from './cidr-set.js';
 import type { ClassifiedFlow } from './classified-flow.js';
+import { BATCH_DIRECTIONS, ClassifiedBatch, DST_DOMESTIC, SRC_DOMESTIC } from './classified-batch.js';
 import { criteriaHash, OUTPUT_FIELDS, parseCriteriaDocument, type CriteriaDocument, type OutputField } from './criteria.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import { SelectionError } from './selection-error.js';
@@ -74,8 +75,11 @@ export interface CompiledSelector {
   readonly criterionIds: readonly string[];
   /** The approved output fields: every selected record carries exactly these (minimized). */
   readonly outputFields: readonly OutputField[];
-  /** `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect mid-batch. */
-  select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
+  /**
+   * `now` is a time (ms) or a clock; a clock is read again every 256 flows, so expiry takes effect
+   * mid-batch. A stage passes its ClassifiedBatch; flows given as objects are put in one first.
+   */
+  select(batch: readonly ClassifiedFlow[] | ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult;
   /**
    * Revocation: from `atMs` on (default: at once, from the next flow), nothing is selected. The
    * selector compares its clock with min(validTo, revokedAt), precomputed here.
@@ -181,19 +185,15 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const cand = new Int32Array(n);
   let epoch = 0;
 
-  const allowedDirections = new Set(CHANNEL_DIRECTIONS[approval.channel]);
+  const allowedDirectionNames = new Set(CHANNEL_DIRECTIONS[approval.channel]);
   const feeds = new Set(approval.scope.feeds);
-  // A batch comes from few exporters: the scope answer for the last (exporter, domain) is reused.
-  let lastExporter = '';
-  let lastDomain = -1;
-  let lastInScope = false;
-  const inScope = (r: FlowRecord): boolean => {
-    if (r.exporter !== lastExporter || r.observationDomain !== lastDomain) {
-      lastExporter = r.exporter;
-      lastDomain = r.observationDomain;
-      lastInScope = feeds.has(r.exporter) || feeds.has(`${r.exporter}/${r.observationDomain}`);
-    }
-    return lastInScope;
+  // Directions by code (classified-batch.ts) this channel may select.
+  const allowedDirections = Uint8Array.from(BATCH_DIRECTIONS, (d) => (allowedDirectionNames.has(d) ? 1 : 0));
+  // A batch comes from few feeds: scope is decided once per feed of the batch.
+  let feedInScope = new Uint8Array(16);
+  const scopeFeeds = (b: ClassifiedBatch): void => {
+    if (feedInScope.length < b.feeds.length) feedInScope = new Uint8Array(b.feeds.length);
+    b.feeds.forEach((f, id) => (feedInScope[id] = feeds.has(f.exporter) || feeds.has(`${f.exporter}/${f.observationDomain}`) ? 1 : 0));
   };
   // Ports that any port-indexed criterion names (1 bit per table): most flows skip all four tables.
   const PORT_DST = 1, PORT_SRC = 2, PORT_ANY = 4;
@@ -204,7 +204,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   /** Set by revoke(); select() re-evaluates validity at the next flow. */
   let untilChanged = false;
 
-  function check(c: CompiledCriterion, f: ClassifiedFlow, r: FlowRecord, i: number, behaviour: BehaviourScorer | undefined): boolean {
+  function check(c: CompiledCriterion, b: ClassifiedBatch, at: number, r: FlowRecord, i: number, behaviour: BehaviourScorer | undefined): boolean {
     if (c.srcCidr && srcMark[i] !== epoch) return false;
     if (c.dstCidr && dstMark[i] !== epoch) return false;
     if (c.anyCidr && anyMark[i] !== epoch) return false;
@@ -213,8 +213,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     if (c.ports && !c.ports.has(r.srcPort) && !c.ports.has(r.dstPort)) return false;
     if (c.protocols && !c.protocols.has(r.proto)) return false;
     if (c.asns && !c.asns.has(r.srcAs) && !c.asns.has(r.dstAs)) return false;
-    if (c.countries && !c.countries.has(f.srcCountry) && !c.countries.has(f.dstCountry)) return false;
-    if (c.directions && !c.directions.has(f.direction)) return false;
+    if (c.countries && !c.countries.has(b.countries[b.srcCountry[at]]) && !c.countries.has(b.countries[b.dstCountry[at]])) return false;
+    if (c.directions && !c.directions.has(b.directionOf(at))) return false;
     if (c.windows) {
       const w = c.windows;
       let inside = false;
@@ -229,7 +229,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     }
     if (c.behaviour) {
       if (!behaviour) return false;
-      const score = behaviour(c.behaviour.selector, f);
+      const score = behaviour(c.behaviour.selector, b.flowAt(at));
       if (!(score >= c.behaviour.minScore)) return false;
     }
     return true;
@@ -261,13 +261,13 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const pseudonymDst = needsPseudonym && fields.includes('dst');
   // Its own function: V8 compiles a hot loop on the stack (OSR) and reuses that code on later
   // calls, so code after a loop that had not run yet deoptimized on every batch.
-  function build(batch: readonly ClassifiedFlow[], indexes: readonly number[]): SelectedRecord[] {
+  function build(batch: ClassifiedBatch, indexes: readonly number[]): SelectedRecord[] {
     if (pending > 0) pseudonymizer!.pseudonyms(pendingAddresses, pending, pendingTokens);
     const out: SelectedRecord[] = new Array(indexes.length);
     for (let k = 0; k < indexes.length; k++) {
       const st = srcToken[k];
       const dt = dstToken[k];
-      out[k] = minimize(batch[indexes[k]], keptIds[k], st >= 0 ? pendingTokens[st] : '', dt >= 0 ? pendingTokens[dt] : '');
+      out[k] = minimize(batch, indexes[k], keptIds[k], st >= 0 ? pendingTokens[st] : '', dt >= 0 ? pendingTokens[dt] : '');
     }
     return out;
   }
@@ -283,7 +283,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   // What scan() leaves for select(): its two erased-without-looking counts.
   let scannedDomesticDomestic = 0;
   let scannedOutOfScope = 0;
-  function select(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
+  function select(flows: readonly ClassifiedFlow[] | ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
+    const batch = flows instanceof ClassifiedBatch ? flows : ClassifiedBatch.of(flows);
     clearPending(0);
     if (srcToken.length < batch.length) {
       srcToken = new Int32Array(batch.length);
@@ -310,7 +311,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
    * stack (OSR) and reuses that code when a later call's loop gets hot, and a call after the loop
    * that had not run when it was compiled deoptimized it again and again (40 times per bench run).
    */
-  function scan(batch: readonly ClassifiedFlow[], now: number | (() => number), behaviour: BehaviourScorer | undefined, perCount: Float64Array, indexes: number[]): void {
+  function scan(batch: ClassifiedBatch, now: number | (() => number), behaviour: BehaviourScorer | undefined, perCount: Float64Array, indexes: number[]): void {
+    const { records, direction, domestic, feed, srcV4, dstV4, srcV6, dstV6, srcPort, dstPort } = batch;
+    scopeFeeds(batch);
     let domesticDomestic = 0;
     let outOfScope = 0;
     const clock = typeof now === 'function' ? now : null;
@@ -327,13 +330,13 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         untilChanged = false;
         isValid = valid();
       }
-      const f = batch[b];
-      const r = f.record;
-      if ((f.srcDomestic && f.dstDomestic) || f.direction === 'domestic-domestic') {
+      const code = direction[b];
+      const dom = domestic[b];
+      if (dom === (SRC_DOMESTIC | DST_DOMESTIC) || code === 0) {
         domesticDomestic++;
         continue;
       }
-      if (!isValid || !allowedDirections.has(f.direction) || !inScope(r)) {
+      if (!isValid || allowedDirections[code] === 0 || feedInScope[feed[b]] === 0) {
         outOfScope++;
         continue;
       }
@@ -346,10 +349,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         epoch = 1;
       }
       let nc = 0;
-      const sv4 = f.srcV4;
-      const sv6 = f.srcV6;
-      const sSet =
-        sv4 !== undefined && sv4 >= 0 ? cidrs.lookupV4(sv4) : sv6 != null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(r.src);
+      const sv4 = srcV4[b];
+      const sv6 = srcV6[b];
+      const sSet = sv4 >= 0 ? cidrs.lookupV4(sv4) : sv6 !== null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(records[b].src);
       if (sSet !== 0) {
         const from = setIndex[2 * sSet];
         const to = from + setIndex[2 * sSet + 1];
@@ -366,10 +368,9 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
           }
         }
       }
-      const dv4 = f.dstV4;
-      const dv6 = f.dstV6;
-      const dSet =
-        dv4 !== undefined && dv4 >= 0 ? cidrs.lookupV4(dv4) : dv6 != null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(r.dst);
+      const dv4 = dstV4[b];
+      const dv6 = dstV6[b];
+      const dSet = dv4 >= 0 ? cidrs.lookupV4(dv4) : dv6 !== null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(records[b].dst);
       if (dSet !== 0) {
         const from = setIndex[2 * dSet];
         const to = from + setIndex[2 * dSet + 1];
@@ -386,12 +387,14 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
           }
         }
       }
-      const dFlags = portFlags[r.dstPort];
-      const sFlags = portFlags[r.srcPort];
-      if ((dFlags & PORT_DST) !== 0) nc = addCandidates(dportTable[r.dstPort], nc);
-      if ((sFlags & PORT_SRC) !== 0) nc = addCandidates(sportTable[r.srcPort], nc);
-      if ((sFlags & PORT_ANY) !== 0) nc = addCandidates(portAnyTable[r.srcPort], nc);
-      if ((dFlags & PORT_ANY) !== 0) nc = addCandidates(portAnyTable[r.dstPort], nc);
+      const dp = dstPort[b];
+      const sp = srcPort[b];
+      const dFlags = portFlags[dp];
+      const sFlags = portFlags[sp];
+      if ((dFlags & PORT_DST) !== 0) nc = addCandidates(dportTable[dp], nc);
+      if ((sFlags & PORT_SRC) !== 0) nc = addCandidates(sportTable[sp], nc);
+      if ((sFlags & PORT_ANY) !== 0) nc = addCandidates(portAnyTable[sp], nc);
+      if ((dFlags & PORT_ANY) !== 0) nc = addCandidates(portAnyTable[dp], nc);
       if (unindexed.length > 0) nc = addCandidates(unindexed, nc);
       if (nc === 0) continue;
       let ids: string[] | null = null;
@@ -406,9 +409,10 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         cand[j + 1] = v;
       }
       let first = -1;
+      const r = records[b];
       for (let k = 0; k < nc; k++) {
         const i = cand[k];
-        if (check(crit[i], f, r, i, behaviour)) {
+        if (check(crit[i], batch, b, r, i, behaviour)) {
           if (first < 0) first = i;
           else (ids ??= [crit[first].id]).push(crit[i].id);
           perCount[i]++;
@@ -419,11 +423,11 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       if (matched) {
         const k = indexes.length;
         keptIds[k] = matched;
-        if (pseudonymSrc && f.srcDomestic) {
+        if (pseudonymSrc && (dom & SRC_DOMESTIC) !== 0) {
           srcToken[k] = pending;
           pendingAddresses[pending++] = r.src;
         } else srcToken[k] = -1;
-        if (pseudonymDst && f.dstDomestic) {
+        if (pseudonymDst && (dom & DST_DOMESTIC) !== 0) {
           dstToken[k] = pending;
           pendingAddresses[pending++] = r.dst;
         } else dstToken[k] = -1;
@@ -456,7 +460,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   };
 }
 
-type Minimizer = (f: ClassifiedFlow, ids: readonly string[], srcToken: string, dstToken: string) => SelectedRecord;
+type Minimizer = (b: ClassifiedBatch, at: number, ids: readonly string[], srcToken: string, dstToken: string) => SelectedRecord;
 
 const NO_IDS: readonly string[] = [];
 
@@ -477,23 +481,25 @@ function compileMinimizer(fields: readonly OutputField[], pseudonymize: boolean)
     }
     switch (field) {
       case 'src':
-        return pseudonymize ? 'this.src = f.srcDomestic ? st : f.record.src;' : 'this.src = f.record.src;';
+        return pseudonymize ? `this.src = (b.domestic[i] & ${SRC_DOMESTIC}) !== 0 ? st : r.src;` : 'this.src = r.src;';
       case 'dst':
-        return pseudonymize ? 'this.dst = f.dstDomestic ? dt : f.record.dst;' : 'this.dst = f.record.dst;';
+        return pseudonymize ? `this.dst = (b.domestic[i] & ${DST_DOMESTIC}) !== 0 ? dt : r.dst;` : 'this.dst = r.dst;';
       case 'direction':
+        return 'this.direction = b.directionOf(i);';
       case 'srcCountry':
+        return 'this.srcCountry = b.countries[b.srcCountry[i]];';
       case 'dstCountry':
-        return `this.${field} = f.${field};`;
+        return 'this.dstCountry = b.countries[b.dstCountry[i]];';
       default:
-        return `this.${field} = f.record.${field};`;
+        return `this.${field} = r.${field};`;
     }
   });
   const make = new Function(
-    `function Fields(f, st, dt) { ${parts.join(' ')} }
+    `function Fields(b, i, r, st, dt) { ${parts.join(' ')} }
     Fields.prototype = Object.prototype;
     function Selected(ids, fields) { this.criteria = ids; this.fields = fields; }
     Selected.prototype = Object.prototype;
-    return (f, ids, st, dt) => new Selected(ids, new Fields(f, st, dt));`,
+    return (b, i, ids, st, dt) => new Selected(ids, new Fields(b, i, b.records[i], st, dt));`,
   ) as () => Minimizer;
   return make();
 }

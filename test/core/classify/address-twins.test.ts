@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClassificationConfig } from '../../../src/core/classify/classification-config.js';
-import { FlowClassifier, type FlowClassification } from '../../../src/core/classify/flow-direction.js';
+import { FLOW_DIRECTIONS, FlowClassifier, type FlowClassification } from '../../../src/core/classify/flow-direction.js';
+import { BATCH_DIRECTIONS, ClassifiedBatch, DST_DOMESTIC, OTHER_DIRECTION, SRC_DOMESTIC } from '../../../src/core/selection/classified-batch.js';
 import { emptyFlowRecord, type FlowRecord } from '../../../src/core/flow/flow-record.js';
 import { syntheticGeo } from './synthetic-geo.js';
 import { parseIPv6 } from '../../../src/core/net/ip-text.js';
@@ -116,4 +117,55 @@ test('classify gives the same result from the numeric twins as from the text', (
   for (const part of [' JP ', ' US ', ' KR ', ' unknown ', ' special private-use', ' special loopback', ' special limited-broadcast']) {
     assert.ok([...seen].some((s) => s.includes(part)), `"${part.trim()}" was drawn: ${[...seen].slice(0, 5).join('; ')}`);
   }
+});
+
+test('classifyColumns gives, flow by flow, what classify gives (numeric twins, text only, IPv6, mixed batches)', () => {
+  const configs = [createClassificationConfig(), createClassificationConfig({ specialAddresses: 'domestic' }), createClassificationConfig({ domesticCountries: ['JP', 'KR'] })];
+  const next = generator(7_2026);
+  let compared = 0;
+  for (const config of configs) {
+    const classifier = new FlowClassifier(geo, config);
+    const batch = new ClassifiedBatch();
+    for (let round = 0; round < 20; round++) {
+      // Batches of varying size, so the reused columns shrink and grow; some records text-only.
+      const records = Array.from({ length: 1 + (next() % 700) }, () => {
+        const r = decodedRecord(next);
+        const k = next() % 4;
+        return k === 0 ? { ...r, srcV4: -1 } : k === 1 ? { ...r, dstV4: -1 } : r;
+      });
+      batch.load(records);
+      classifier.classifyColumns(records, records.length, batch);
+      batch.countries = classifier.columnCountries;
+      records.forEach((r, i) => {
+        const want = classifier.classify(r, undefined, false);
+        const where = `${r.src} → ${r.dst}`;
+        assert.equal(BATCH_DIRECTIONS[batch.direction[i]], want.direction, where);
+        assert.equal(batch.countries[batch.srcCountry[i]], want.srcCountry, where);
+        assert.equal(batch.countries[batch.dstCountry[i]], want.dstCountry, where);
+        assert.equal((batch.domestic[i] & SRC_DOMESTIC) !== 0, want.direction.startsWith('domestic-'), where);
+        assert.equal((batch.domestic[i] & DST_DOMESTIC) !== 0, want.direction.endsWith('-domestic'), where);
+        assert.deepEqual([batch.srcV4[i], batch.dstV4[i], batch.srcV6[i], batch.dstV6[i]], [want.srcV4, want.dstV4, want.srcV6, want.dstV6], where);
+        const f = batch.flowAt(i);
+        assert.deepEqual(
+          [f.record, f.direction, f.srcCountry, f.dstCountry, f.srcDomestic, f.dstDomestic, f.srcV4, f.dstV4],
+          [r, want.direction, want.srcCountry, want.dstCountry, want.direction.startsWith('domestic-'), want.direction.endsWith('-domestic'), want.srcV4, want.dstV4],
+          where,
+        );
+        compared++;
+      });
+      batch.release();
+      assert.equal(batch.length, 0);
+      assert.equal(batch.records.length, 0);
+      // Nothing of the batch's addresses stays in the reused columns.
+      for (let i = 0; i < records.length; i++) {
+        assert.deepEqual([batch.srcV4[i], batch.dstV4[i], batch.srcPort[i], batch.dstPort[i], batch.srcV6[i], batch.dstV6[i]], [-1, -1, 0, 0, null, null]);
+      }
+    }
+  }
+  assert.ok(compared > 3 * 20 * 100);
+});
+
+test('the batch direction codes are the classifier\'s directions in order (side × 3 + side)', () => {
+  assert.deepEqual(BATCH_DIRECTIONS.slice(0, OTHER_DIRECTION), [...FLOW_DIRECTIONS]);
+  assert.equal(BATCH_DIRECTIONS.length, OTHER_DIRECTION + 1);
 });

@@ -4,6 +4,7 @@ import { BlockList } from 'node:net';
 import { verifyApproval, type VerifiedApproval } from '../../../src/core/selection/approval.js';
 import { selectionAttestation } from '../../../src/core/selection/attestation.js';
 import type { ClassifiedFlow } from '../../../src/core/selection/classified-flow.js';
+import { ClassifiedBatch } from '../../../src/core/selection/classified-batch.js';
 import { OUTPUT_FIELDS, type CriteriaDocument } from '../../../src/core/selection/criteria.js';
 import { parseIPv6 } from '../../../src/core/net/ip-text.js';
 import { Pseudonymizer } from '../../../src/core/selection/pseudonym.js';
@@ -317,4 +318,21 @@ test('pre-parsed srcV6/dstV6 words from the classifier give the same selection a
   const fromTwins = sel.select(twins, NOW, score);
   assert.deepEqual(fromTwins, sel.select(batch, NOW, score));
   assert.ok(fromTwins.selected.length > 100, `selected ${fromTwins.selected.length}`);
+});
+
+test('a batch in columns only, as the selection stage builds it, selects exactly what the same flows as objects select', () => {
+  for (const [seed, channel] of [[31, 'foreign-domestic'], [32, 'agreement']] as const) {
+    const r = rng(seed);
+    const { doc, cidrs } = randomDoc(r, 30);
+    const sel = compileSelector({ ...doc, fields: [...OUTPUT_FIELDS] }, approve({ ...doc, fields: [...OUTPUT_FIELDS] }, { channel }), { pseudonymizer: pseudo });
+    const flows = randomBatch(r, cidrs, 3000);
+    const columns = ClassifiedBatch.of(flows);
+    columns.flows = undefined;
+    // The scorer sees flows made from the columns: equal in every field it reads.
+    const fromColumns = sel.select(columns, NOW, score);
+    const fromObjects = sel.select(flows, NOW, score);
+    assert.deepEqual(fromColumns, fromObjects, `seed ${seed}`);
+    assert.ok(fromColumns.selected.length > 100, `seed ${seed} selects something (${fromColumns.selected.length})`);
+    assert.ok(fromColumns.selected.some((s) => s.fields.direction === 'foreign-domestic' && s.fields.srcCountry !== undefined));
+  }
 });
