@@ -84,7 +84,14 @@ const port = parentPort;
 if (!port) throw new Error('decode-worker must run as a worker thread');
 
 const counters = new CounterRegistry();
-const decoder = new ExportDecoder({ counters, templateHoldMs: data.templateHoldMs, maxHeldSetsPerExporter: data.maxHeldSetsPerExporter });
+// cyber-office: every record goes to the selection stage, which makes the IPv4 text of the records
+// it keeps and needs none of the erased ones' (DecoderOptions.deferIPv4Text).
+const decoder = new ExportDecoder({
+  counters,
+  templateHoldMs: data.templateHoldMs,
+  maxHeldSetsPerExporter: data.maxHeldSetsPerExporter,
+  deferIPv4Text: data.role === 'cyber-office',
+});
 let handle: SqliteHandle | undefined;
 let stage: SelectionStage | undefined;
 const discard = new DiscardSink();

@@ -6,7 +6,7 @@
  * or kept. Per approval, counts accumulate into an attestation per time window (Act Art. 35).
  */
 import type { FlowClassifier } from '../core/classify/flow-direction.js';
-import type { FlowRecord } from '../core/flow/flow-record.js';
+import { fillAddressText, type FlowRecord } from '../core/flow/flow-record.js';
 import { selectionAttestation, type SelectionAttestation } from '../core/selection/attestation.js';
 import type { ClassifiedFlow } from '../core/selection/classified-flow.js';
 import { ClassifiedBatch } from '../core/selection/classified-batch.js';
@@ -125,7 +125,11 @@ export class SelectionStage implements FlowSink {
     // The behavioural engine costs microseconds per flow: it runs only while an approval in force
     // has a behaviour criterion (its state then starts from the flows after that approval loaded).
     const behaviour = selectors.some((s) => s.usesBehaviour) ? this.#o.behaviour : undefined;
-    if (behaviour) behaviour.observe(batch.materialize());
+    if (behaviour) {
+      // The behaviour engine reads addresses as text: deferred text is made for the whole batch.
+      for (let i = 0; i < n; i++) fillAddressText(records[i]);
+      behaviour.observe(batch.materialize());
+    }
     const onSelected = this.#o.onSelected;
     const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;
     let keptOnce = 0;
@@ -151,7 +155,12 @@ export class SelectionStage implements FlowSink {
     this.erased += n - keptOnce;
     if (onSelected && keptOnce > 0) {
       const out: FlowRecord[] = [];
-      for (let i = 0; i < n; i++) if (kept![i] === 1) out.push(records[i]);
+      for (let i = 0; i < n; i++) {
+        if (kept![i] === 1) {
+          fillAddressText(records[i]);
+          out.push(records[i]);
+        }
+      }
       onSelected(out);
     }
   }

@@ -35,6 +35,13 @@ export interface DecoderOptions {
    * per-template compiled decoders. Same records either way; for differential tests and A/B runs.
    */
   genericRecordDecoding?: boolean;
+  /**
+   * Leave the text of IPv4 addresses unmade: records of the compiled NetFlow v9 / IPFIX decoders
+   * carry srcV4/dstV4 with src/dst '' (flow-record.ts, "deferred text"). For the cyber-office
+   * selection stage only, which makes the text of the records it keeps (fillAddressText) and never
+   * needs that of an erased flow. Every other path (and these decoders without it) makes the text.
+   */
+  deferIPv4Text?: boolean;
 }
 
 export const EXPORTER_LIMIT_KEY = 'exporter-limit';

@@ -1,3 +1,5 @@
+import { formatIPv4Number } from './ip-address.js';
+
 /**
  * The one normalized flow record every decoder produces (NetFlow v5/v9, IPFIX, sFlow v5).
  * Only mechanical information (機械的情報, Act Art. 22): addresses, ports, protocol, volume,
@@ -17,14 +19,18 @@ export interface FlowRecord {
   observationDomain: number;
   source: FlowSource;
   ipVersion: 4 | 6;
-  /** Textual address (IPv4 dotted quad, IPv6 RFC 5952). */
+  /**
+   * Textual address (IPv4 dotted quad, IPv6 RFC 5952). '' only for "deferred text": a decoder
+   * asked not to make IPv4 text (DecoderOptions.deferIPv4Text, the cyber-office selection path)
+   * leaves '' beside the number in srcV4/dstV4; fillAddressText() makes it.
+   */
   src: string;
   dst: string;
   /**
    * The IPv4 address as an unsigned 32-bit number when src/dst is IPv4 and its decoder read it
    * from bytes, else -1 (IPv6, unknown, or a record built from text). Decoders set it beside the
    * text so that classification does not parse back what they just formatted.
-   * Invariant: when srcV4 >= 0 it equals the parse of src (parseIPv4). Code that rewrites src or
+   * Invariant: when srcV4 >= 0 it equals the parse of src (parseIPv4), or src is '' (deferred text). Code that rewrites src or
    * dst must set the twin to the new address or reset it to -1; -1 is always safe (the text is
    * parsed instead).
    */
@@ -94,6 +100,17 @@ NeutralFlowRecord.prototype = Object.prototype;
 /** A record with every field at its neutral value; decoders fill what the export carries. */
 export function emptyFlowRecord(source: FlowSource, exporter: string, observationDomain: number): FlowRecord {
   return new NeutralFlowRecord(source, exporter, observationDomain);
+}
+
+/** The text of an address: `text` itself, or the dotted quad of `v4` when its text was deferred (''). */
+export function addressText(text: string, v4: number): string {
+  return text !== '' || v4 < 0 ? text : formatIPv4Number(v4);
+}
+
+/** Makes the deferred IPv4 text of a record (see `src`); records with text are left as they are. */
+export function fillAddressText(r: FlowRecord): void {
+  if (r.src === '' && r.srcV4 >= 0) r.src = formatIPv4Number(r.srcV4);
+  if (r.dst === '' && r.dstV4 >= 0) r.dst = formatIPv4Number(r.dstV4);
 }
 
 /** Applies a 1-in-N sampling rate to the exported counters, keeping the raw values. */

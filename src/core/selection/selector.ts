@@ -4,7 +4,7 @@
  * Unselected flows are never copied, logged or retained: select() reads them and returns counts.
  * Domestic→domestic flows (内内) are never selected whatever the criteria (SYSTEM.md pillar 2).
  */
-import type { FlowRecord } from '../flow/flow-record.js';
+import { addressText, type FlowRecord } from '../flow/flow-record.js';
 import { parseCidr } from './address-text.js';
 import { isVerifiedApproval, type Channel, type VerifiedApproval } from './approval.js';
 import { CidrSet, type TaggedCidr } from './cidr-set.js';
@@ -425,11 +425,11 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
         keptIds[k] = matched;
         if (pseudonymSrc && (dom & SRC_DOMESTIC) !== 0) {
           srcToken[k] = pending;
-          pendingAddresses[pending++] = r.src;
+          pendingAddresses[pending++] = addressText(r.src, r.srcV4);
         } else srcToken[k] = -1;
         if (pseudonymDst && (dom & DST_DOMESTIC) !== 0) {
           dstToken[k] = pending;
-          pendingAddresses[pending++] = r.dst;
+          pendingAddresses[pending++] = addressText(r.dst, r.dstV4);
         } else dstToken[k] = -1;
         indexes.push(b);
       }
@@ -481,9 +481,9 @@ function compileMinimizer(fields: readonly OutputField[], pseudonymize: boolean)
     }
     switch (field) {
       case 'src':
-        return pseudonymize ? `this.src = (b.domestic[i] & ${SRC_DOMESTIC}) !== 0 ? st : r.src;` : 'this.src = r.src;';
+        return pseudonymize ? `this.src = (b.domestic[i] & ${SRC_DOMESTIC}) !== 0 ? st : text(r.src, r.srcV4);` : 'this.src = text(r.src, r.srcV4);';
       case 'dst':
-        return pseudonymize ? `this.dst = (b.domestic[i] & ${DST_DOMESTIC}) !== 0 ? dt : r.dst;` : 'this.dst = r.dst;';
+        return pseudonymize ? `this.dst = (b.domestic[i] & ${DST_DOMESTIC}) !== 0 ? dt : text(r.dst, r.dstV4);` : 'this.dst = text(r.dst, r.dstV4);';
       case 'direction':
         return 'this.direction = b.directionOf(i);';
       case 'srcCountry':
@@ -495,11 +495,13 @@ function compileMinimizer(fields: readonly OutputField[], pseudonymize: boolean)
     }
   });
   const make = new Function(
+    'text',
     `function Fields(b, i, r, st, dt) { ${parts.join(' ')} }
     Fields.prototype = Object.prototype;
     function Selected(ids, fields) { this.criteria = ids; this.fields = fields; }
     Selected.prototype = Object.prototype;
     return (b, i, ids, st, dt) => new Selected(ids, new Fields(b, i, b.records[i], st, dt));`,
-  ) as () => Minimizer;
-  return make();
+  ) as (text: typeof addressText) => Minimizer;
+  // Deferred IPv4 text (flow-record.ts) is made here, for the selected records only.
+  return make(addressText);
 }

@@ -22,8 +22,9 @@ export type CompiledRecordDecoder = (
   out: FlowRecord[],
 ) => number;
 
-/** Decoder per compiled template; null when the template takes the generic path. */
+/** Decoder per compiled template (IPv4 text made, or deferred); null when the template takes the generic path. */
 const cache = new WeakMap<CompiledTemplate, CompiledRecordDecoder | null>();
+const deferredCache = new WeakMap<CompiledTemplate, CompiledRecordDecoder | null>();
 
 /**
  * The straight-line record decoder of a template, generated once per compiled template and
@@ -37,11 +38,12 @@ const cache = new WeakMap<CompiledTemplate, CompiledRecordDecoder | null>();
  * The source text is assembled only from the fixed fragments below and integers checked here
  * (offsets and lengths of the template); nothing read from the wire as text reaches it.
  */
-export function compiledRecordDecoder(t: CompiledTemplate): CompiledRecordDecoder | undefined {
-  let d = cache.get(t);
+export function compiledRecordDecoder(t: CompiledTemplate, deferIPv4Text = false): CompiledRecordDecoder | undefined {
+  const c = deferIPv4Text ? deferredCache : cache;
+  let d = c.get(t);
   if (d === undefined) {
-    d = compile(t);
-    cache.set(t, d);
+    d = compile(t, deferIPv4Text);
+    c.set(t, d);
   }
   return d ?? undefined;
 }
@@ -248,7 +250,7 @@ function isSmallInteger(n: number, min: number, max: number): boolean {
   return Number.isSafeInteger(n) && n >= min && n <= max;
 }
 
-function compile(t: CompiledTemplate): CompiledRecordDecoder | null {
+function compile(t: CompiledTemplate, deferIPv4Text: boolean): CompiledRecordDecoder | null {
   const fixed = t.fixedLength;
   if (t.options || !t.flows || !isSmallInteger(fixed, 1, 65535)) return null;
   const body: string[] = [];
@@ -286,8 +288,9 @@ function compile(t: CompiledTemplate): CompiledRecordDecoder | null {
     `r.dst = ${dst6 >= 0 ? `formatIPv6(b, p + ${dst6})` : "'::'"};`,
   ].join('\n');
   const v4: string[] = [];
-  if (src4 >= 0) v4.push(`r.src = formatIPv4(b, p + ${src4});`, `r.srcV4 = ${u32At(src4)};`);
-  if (dst4 >= 0) v4.push(`r.dst = formatIPv4(b, p + ${dst4});`, `r.dstV4 = ${u32At(dst4)};`);
+  // Deferred text (DecoderOptions.deferIPv4Text): '' beside the number, made later only if needed.
+  if (src4 >= 0) v4.push(deferIPv4Text ? "r.src = '';" : `r.src = formatIPv4(b, p + ${src4});`, `r.srcV4 = ${u32At(src4)};`);
+  if (dst4 >= 0) v4.push(deferIPv4Text ? "r.dst = '';" : `r.dst = formatIPv4(b, p + ${dst4});`, `r.dstV4 = ${u32At(dst4)};`);
   let addresses = '';
   if (has4 && has6) {
     const zero = (o: number): string => (o < 0 ? 'true' : `(${at(o)} | ${at(o + 1)} | ${at(o + 2)} | ${at(o + 3)}) === 0`);

@@ -33,11 +33,16 @@ export class TemplateRecordDecoder {
   readonly #lengths = new Int32Array(MAX_TEMPLATE_FIELDS);
   readonly #frame = newPacketHeaderFields();
   readonly #compiled: boolean;
+  readonly #deferIPv4Text: boolean;
 
-  /** `generic`: never use the compiled per-template decoders (differential tests, A/B benchmarks). */
-  constructor(source: FlowSource, generic = false) {
+  /**
+   * `generic`: never use the compiled per-template decoders (differential tests, A/B benchmarks).
+   * `deferIPv4Text`: the compiled decoders leave IPv4 text unmade (DecoderOptions.deferIPv4Text).
+   */
+  constructor(source: FlowSource, generic = false, deferIPv4Text = false) {
     this.#source = source;
     this.#compiled = !generic;
+    this.#deferIPv4Text = deferIPv4Text;
   }
 
   /**
@@ -81,7 +86,7 @@ export class TemplateRecordDecoder {
     const rates = state.rates.forDomain(domain);
     const domainRate = rates?.get(0) ?? 0;
     const systemInit = state.systemInit.get(domain) ?? -1;
-    const compiled = this.#compiled ? compiledRecordDecoder(t) : undefined;
+    const compiled = this.#compiled ? compiledRecordDecoder(t, this.#deferIPv4Text) : undefined;
     if (compiled !== undefined) {
       const before = out.length;
       this.walked += compiled(b, setStart, setEnd, h, rates, domainRate, systemInit, source, out);

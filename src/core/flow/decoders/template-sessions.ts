@@ -19,7 +19,7 @@ export class TemplateSessions {
 
   constructor(options: DecoderOptions, source: FlowSource) {
     this.#options = options;
-    this.#records = new TemplateRecordDecoder(source, options.genericRecordDecoding === true);
+    this.#records = new TemplateRecordDecoder(source, options.genericRecordDecoding === true, options.deferIPv4Text === true);
   }
 
   /** Set when a data set or held set was malformed since `begin`. */
