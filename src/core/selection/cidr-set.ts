@@ -81,6 +81,12 @@ export class CidrSet {
   /** Interleaved [start, setId] per elementary IPv4 range: one cache line answers both. */
   private readonly v4Ranges: Uint32Array;
   private readonly v4Top: Uint32Array;
+  /**
+   * One bit per /16: set when some address in it carries a tag. Most addresses of real traffic
+   * (and every one when the criteria name no IPv4 CIDR) fall in untagged /16s: their lookup ends
+   * in this 8 KiB bitmap instead of two loads from the larger tables.
+   */
+  private readonly v4Tagged16: Uint32Array;
   private readonly v6Starts: Uint32Array;
   private readonly v6Sets: Int32Array;
   /**
@@ -117,6 +123,12 @@ export class CidrSet {
       this.v4Top[h] = seg;
     }
     this.v4Top[65536] = n - 1;
+    this.v4Tagged16 = new Uint32Array(2048);
+    for (let k = 0; k < n; k++) {
+      if (v4.setIds[k] === 0) continue;
+      const last = k + 1 < n ? v4.starts[k + 1] - 1 : 0xffffffff;
+      for (let h = v4.starts[k] >>> 16; h <= last >>> 16; h++) this.v4Tagged16[h >>> 5] |= 1 << (h & 31);
+    }
     this.v6Starts = new Uint32Array(v6.starts.length * 4);
     v6.starts.forEach((b, k) => {
       this.v6Starts[4 * k] = Number((b >> 96n) & 0xffffffffn);
@@ -208,8 +220,9 @@ export class CidrSet {
   }
 
   lookupV4(a: number): number {
-    const r = this.v4Ranges;
     const h = a >>> 16;
+    if ((this.v4Tagged16[h >>> 5] & (1 << (h & 31))) === 0) return 0;
+    const r = this.v4Ranges;
     let lo = this.v4Top[h];
     let hi = this.v4Top[h + 1];
     while (lo < hi) {
