@@ -112,10 +112,81 @@ function rssKiB(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runSender(file: string, port: number, rate: number): Promise<{ sentData: number; achievedRate: number }> {
+/** CPU ticks (user + system) per thread of a process, with the thread's name; empty when /proc is not there. */
+function threadTicks(pid: number): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesized name: state is 3rd, utime 14th, stime 15th.
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      out.set(tid, { name: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(f[11]) + Number(f[12]) });
+    }
+  } catch {
+    // The process or thread ended meanwhile.
+  }
+  return out;
+}
+
+/** Machine-wide CPU ticks: all, and steal (time the hypervisor gave the virtual CPUs to others). */
+function machineTicks(): { all: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { all: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+
+/**
+ * Where the CPU went while the sender ran, in % of one core: the collector's threads (the busiest
+ * one named), the sender (its system time includes the kernel's loopback delivery), and the
+ * machine's steal in % of all its cores. On a 2-core machine the three share 200 %.
+ */
+export interface CpuShare {
+  collector: number;
+  busiest: { name: string; percent: number };
+  /** Every thread above 2 %, busiest first ("name pct"). */
+  threads: string[];
+  sender: number;
+  stealPercent: number;
+}
+
+const TICKS_PER_SECOND = 100;
+
+function cpuText(c: CpuShare | undefined): string {
+  if (!c) return '';
+  return ` cpu: collector=${c.collector.toFixed(0)}% (threads: ${c.threads.join(', ')}) sender=${c.sender.toFixed(0)}% steal=${c.stealPercent.toFixed(0)}%`;
+}
+
+async function runSender(file: string, port: number, rate: number, collectorPid?: number): Promise<{ sentData: number; achievedRate: number; cpu?: CpuShare }> {
   sender ??= chooseSender();
+  const before = collectorPid !== undefined ? threadTicks(collectorPid) : undefined;
+  const m0 = machineTicks();
+  const t0 = performance.now();
   const out = execFileSync(sender.command, [...sender.args, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
-  return JSON.parse(out.trim()) as { sentData: number; achievedRate: number };
+  const seconds = (performance.now() - t0) / 1000;
+  const m1 = machineTicks();
+  const sent = JSON.parse(out.trim()) as { sentData: number; achievedRate: number; cpuSeconds?: number };
+  if (!before || collectorPid === undefined) return sent;
+  const after = threadTicks(collectorPid);
+  let total = 0;
+  const threads: { name: string; ticks: number }[] = [];
+  for (const [tid, a] of after) {
+    const d = a.ticks - (before.get(tid)?.ticks ?? 0);
+    total += d;
+    threads.push({ name: `${a.name}${Number(tid) === collectorPid ? '(main)' : ''}`, ticks: d });
+  }
+  threads.sort((x, y) => y.ticks - x.ticks);
+  const busiest = threads[0] ?? { name: '', ticks: 0 };
+  const pct = (ticks: number) => (100 * ticks) / TICKS_PER_SECOND / seconds;
+  return {
+    ...sent,
+    cpu: {
+      collector: pct(total),
+      busiest: { name: busiest.name, percent: pct(busiest.ticks) },
+      threads: threads.filter((t) => pct(t.ticks) > 2).map((t) => `${t.name} ${pct(t.ticks).toFixed(0)}%`),
+      sender: sent.cpuSeconds !== undefined ? (100 * sent.cpuSeconds) / seconds : Number.NaN,
+      stealPercent: m1.all > m0.all ? (100 * (m1.steal - m0.steal)) / (m1.all - m0.all) : 0,
+    },
+  };
 }
 
 interface StepResult {
@@ -133,6 +204,8 @@ interface StepResult {
   socketDelayMs?: number;
   /** With live detection on: flows it observed and flows it shed while decoding was behind. */
   detection?: { flows: number; shed: number };
+  /** Where the CPU went while the sender ran (Linux /proc). */
+  cpu?: CpuShare;
 }
 
 /** BENCH_DETECT=1 runs live detection in the decode worker too (nfcapd does no detection, so it is off by default). */
@@ -200,7 +273,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   // compile (≈ 6 s of the decode worker's CPU) is not what the benchmark measures.
   if (office || DETECT) cpSync(await geoSnapshotDir(), dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER, ...(process.env.BENCH_YOUNG_MB ? { decoderYoungGenerationMb: Number(process.env.BENCH_YOUNG_MB) } : {}) }, detections: { enabled: DETECT }, ...office?.config }));
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () =>
     (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };
   for (let i = 0; i < 100; i++) {
@@ -223,7 +296,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   }
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
-  const sent = await runSender(file, udp, rate);
+  const sent = await runSender(file, udp, rate, child.pid);
   let received = 0;
   let queueDropped = 0;
   let detection: StepResult['detection'];
@@ -253,7 +326,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, socketDelayMs, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}) };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, socketDelayMs, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}), ...(sent.cpu ? { cpu: sent.cpu } : {}) };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -263,7 +336,7 @@ async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number
   await sleep(500);
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
-  const sent = await runSender(file, udp, rate);
+  const sent = await runSender(file, udp, rate, child.pid);
   await sleep(1000);
   clearInterval(rssTimer);
   child.kill('SIGTERM');
@@ -277,7 +350,7 @@ async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number
   }
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, ...(sent.cpu ? { cpu: sent.cpu } : {}) };
 }
 
 function highestLossless(results: StepResult[]): number {
@@ -307,13 +380,14 @@ async function ingest(): Promise<void> {
   for (const rate of RATES) {
     const a = await nfcapdStep(file, rate, 30);
     nf.push(a);
-    log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB`);
+    log(`nfcapd   rate=${rate}/s achieved=${Math.round(a.achievedRate)}/s records sent=${a.sentRecords} received=${a.received} loss=${(a.loss * 100).toFixed(3)}% rss=${(a.rssKiB / 1024).toFixed(0)}MiB${cpuText(a.cpu)}`);
     const b = await sakimoriStep(file, rate, 30);
     saki.push(b);
     const sel =
       (b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '') +
       (b.detection ? ` detection observed=${b.detection.flows} shed=${b.detection.shed}` : '') +
-      ` socket-thread-max-delay=${(b.socketDelayMs ?? 0).toFixed(0)}ms`;
+      ` socket-thread-max-delay=${(b.socketDelayMs ?? 0).toFixed(0)}ms` +
+      cpuText(b.cpu);
     log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB${sel}`);
   }
   rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -122,7 +123,11 @@ int main(int argc, char **argv) {
   }
   elapsed = now_s() - t0;
   usleep(200000);
-  printf("{\"sentData\":%ld,\"sentTemplates\":%ld,\"seconds\":%.6f,\"achievedRate\":%.3f}\n", sent_data, sent_templates, elapsed, (double)sent_data / elapsed);
+  /* CPU of this sender (user + system, which includes the kernel's loopback delivery to the receiver's socket). */
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  printf("{\"sentData\":%ld,\"sentTemplates\":%ld,\"seconds\":%.6f,\"achievedRate\":%.3f,\"cpuSeconds\":%.3f}\n", sent_data, sent_templates, elapsed, (double)sent_data / elapsed, cpu);
   close(s);
   return 0;
 }

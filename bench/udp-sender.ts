@@ -35,7 +35,8 @@ socket.connect(port, '127.0.0.1', () => {
     if (elapsed >= deadline) {
       const actualSeconds = elapsed / 1e9;
       setTimeout(() => {
-        process.stdout.write(JSON.stringify({ sentData, sentTemplates, seconds: actualSeconds, achievedRate: sentData / actualSeconds }) + '\n');
+        const cpu = process.cpuUsage();
+        process.stdout.write(JSON.stringify({ sentData, sentTemplates, seconds: actualSeconds, achievedRate: sentData / actualSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
         socket.close();
       }, 200);
       return;

@@ -10,6 +10,7 @@
  *   r = createUdpReceiver(ringData: Uint8Array, ringControl: Int32Array, wake: () => void)
  *   r.bind(address, port, ipv6, recvBufferBytes) → [boundPort, grantedBufferBytes]
  *   r.start(); r.stop(); r.takeDrops() → [exporter, count, exporter, count, …] */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <node_api.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -161,6 +162,8 @@ static bool ring_write(receiver_t *r, double received_at, const uint8_t exporter
 
 static void *receive_loop(void *arg) {
   receiver_t *r = arg;
+  /* Named, so that per-thread CPU (top -H, /proc/PID/task, bench:collector) shows it. */
+  pthread_setname_np(pthread_self(), "saki-recv");
   struct pollfd pfds[MAX_SOCKETS + 1];
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
