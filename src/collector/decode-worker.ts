@@ -308,8 +308,9 @@ async function cyberOfficeSink(): Promise<SelectionStage> {
     windowMs: data.attestationWindowMs,
     softwareVersion: data.softwareVersion,
     onAttestation: (attestation) => port!.postMessage({ type: 'attestation', attestation } satisfies DecodeWorkerMessage),
-    // Act Art. 23: in this role detection sees selected flows only.
-    onSelected: (records) => detect(records),
+    // Act Art. 23: in this role detection sees selected flows only. Without live detection the
+    // stage has nobody to hand them to (and makes no text for them).
+    ...(data.detections.enabled ? { onSelected: (records: readonly FlowRecord[]) => detect(records) } : {}),
     // Behavioural criteria: the selection machine's own engine, over every acquirable flow.
     ...(behaviour ? { behaviour } : {}),
   });

@@ -84,6 +84,7 @@ export class SelectionStage implements FlowSink {
    * approval that ran) and runs `selectors` from the next batch on. The caller verified them all.
    */
   replaceSelectors(selectors: readonly CompiledSelector[], classifier: FlowClassifier | undefined): void {
+    this.#o.sink.flush?.(true);
     this.flushAttestations();
     this.#selectors = selectors;
     this.#classifier = classifier;
@@ -165,8 +166,9 @@ export class SelectionStage implements FlowSink {
     }
   }
 
-  /** Closes the attestation window if it has elapsed. */
+  /** Closes the attestation window if it has elapsed, and lets the sink hand on what has waited long enough. */
   tick(): void {
+    this.#o.sink.flush?.(false);
     if (this.#o.clock() - this.#windowStart >= this.#o.windowMs) this.flushAttestations();
   }
 
@@ -184,6 +186,7 @@ export class SelectionStage implements FlowSink {
   }
 
   close(): void {
+    this.#o.sink.flush?.(true);
     this.flushAttestations();
   }
 }

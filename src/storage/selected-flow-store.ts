@@ -14,6 +14,11 @@ import type { Database, SelectedFlowTable } from './schema.js';
 export interface SelectedFlowSink {
   /** `fields`: the approval's output fields (CompiledSelector.outputFields), when known. */
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void;
+  /**
+   * Hands on what the sink holds back: everything when `all`, else only what has waited its
+   * longest delay. The selection stage calls it on every tick, and with `all` when it closes.
+   */
+  flush?(all: boolean): void;
 }
 
 /** Output field → column of the legacy row table (records stored before migration 9). */
@@ -94,12 +99,44 @@ export class SqliteSelectedFlowSink implements SelectedFlowSink {
  * them to `post`, which transfers them to the collector's main thread; that thread inserts them
  * (SqliteSelectedBlockWriter) while the worker decodes on. Moves SQLite's share of the work, about
  * 0.12 µs per decoded record in the cyber-office profile, off the decode worker.
+ *
+ * Blocks are gathered per approval and posted together once the oldest has waited `maxDelayMs`
+ * or `maxRecords` are held (and on flush(true)): one message and one SQLite transaction for many
+ * batches instead of one each. A block is never split or merged, so each batch is still stored
+ * whole or not at all.
  */
 export class PostingSelectedFlowSink implements SelectedFlowSink {
-  constructor(private readonly post: (approvalId: string, blocks: EncodedBlock[], storedMs: number) => void, private readonly now: () => number = Date.now) {}
+  readonly #pending = new Map<string, EncodedBlock[]>();
+  #held = 0;
+  #oldestMs = 0;
+
+  constructor(
+    private readonly post: (approvalId: string, blocks: EncodedBlock[], storedMs: number) => void,
+    private readonly now: () => number = Date.now,
+    private readonly maxDelayMs = 100,
+    private readonly maxRecords = 100_000,
+  ) {}
 
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
-    if (records.length > 0) this.post(approvalId, encodeBlocks(records, fields), this.now());
+    if (records.length === 0) return;
+    const blocks = encodeBlocks(records, fields);
+    if (this.#held === 0) this.#oldestMs = this.now();
+    const list = this.#pending.get(approvalId);
+    if (list) list.push(...blocks);
+    else this.#pending.set(approvalId, blocks);
+    this.#held += records.length;
+    if (this.#held >= this.maxRecords) this.flush(true);
+    else this.flush(false);
+  }
+
+  flush(all: boolean): void {
+    if (this.#held === 0) return;
+    const now = this.now();
+    if (!all && now - this.#oldestMs < this.maxDelayMs) return;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    this.#held = 0;
+    for (const [approvalId, blocks] of pending) this.post(approvalId, blocks, now);
   }
 }
 

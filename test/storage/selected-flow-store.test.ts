@@ -99,6 +99,34 @@ test('selected store: a damaged block is refused with a coded error, not served 
 });
 
 
+test('posting sink: blocks of several batches go out together, per approval, once the oldest has waited or enough are held', () => {
+  let now = 1_000;
+  const posted: { approvalId: string; counts: number[]; storedMs: number }[] = [];
+  const sink = new PostingSelectedFlowSink((approvalId, blocks, storedMs) => posted.push({ approvalId, counts: blocks.map((b) => b.count), storedMs }), () => now, 100, 1_000);
+  sink.write('a1', [rec(1), rec(2)]);
+  now += 40;
+  sink.write('a2', [rec(3)]);
+  sink.write('a1', [rec(4)]);
+  sink.flush(false);
+  assert.equal(posted.length, 0, 'held while the oldest block is younger than the delay');
+  now += 60;
+  sink.flush(false);
+  assert.deepEqual(posted, [
+    { approvalId: 'a1', counts: [2, 1], storedMs: 1_100 },
+    { approvalId: 'a2', counts: [1], storedMs: 1_100 },
+  ]);
+  // Enough records held: handed on at once, whatever their age.
+  sink.write('a1', Array.from({ length: 999 }, (_, i) => rec(i)));
+  assert.equal(posted.length, 2);
+  sink.write('a1', [rec(5)]);
+  assert.deepEqual(posted[2], { approvalId: 'a1', counts: [999, 1], storedMs: 1_100 });
+  // flush(true) hands on everything; an empty sink posts nothing.
+  sink.write('a3', [rec(6)]);
+  sink.flush(true);
+  sink.flush(true);
+  assert.deepEqual(posted.slice(3), [{ approvalId: 'a3', counts: [1], storedMs: 1_100 }]);
+});
+
 test('selected store: blocks encoded in one thread and transferred to another are stored as the direct sink stores them', async () => {
   const { db, close } = open();
   try {
@@ -109,6 +137,9 @@ test('selected store: blocks encoded in one thread and transferred to another ar
     const batch = Array.from({ length: MAX_BLOCK_RECORDS + 10 }, (_, i) => rec(i));
     posting.write('a1', batch);
     posting.write('a1', []);
+    posting.flush(true);
+    // Delivery of a 65k-record block takes a moment on a busy machine: wait for it, not for a fixed time.
+    for (let waited = 0; received.length === 0 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 50));
     port1.close();
     assert.equal(received.length, 1, 'one message per non-empty batch');

@@ -11,7 +11,7 @@ import type { FlowRecord } from '../flow/flow-record.js';
 import type { ClassificationConfig } from './classification-config.js';
 import { UNKNOWN_COUNTRY, type GeoDatabase } from './geo-database.js';
 import { parseAddress } from '../net/ip-text.js';
-import { embeddedIPv4, specialOfIPv4, specialOfIPv6, type SpecialRange } from './special-addresses.js';
+import { embeddedIPv4, hasSpecialIPv4In16, specialOfIPv4, specialOfIPv6, type SpecialRange } from './special-addresses.js';
 
 export type EndpointSide = 'domestic' | 'foreign' | 'unknown';
 export type FlowDirection = `${EndpointSide}-${EndpointSide}`;
@@ -114,6 +114,11 @@ export class FlowClassifier {
   #v6: readonly number[] | null = null;
   /** Country index of special-purpose addresses in classifyColumns() (one past the data's countries). */
   readonly #specialIndex: number;
+  /**
+   * Per IPv4 /16, for classifyColumns(): (side × 4,096 + country index) + 1 when the whole /16 is
+   * one country and holds no special-purpose address, else 0. One load answers most addresses.
+   */
+  readonly #v4Uniform16 = new Uint16Array(65536);
   /** Country codes by classifyColumns() index: the data's, then SPECIAL_COUNTRY. */
   readonly columnCountries: readonly string[];
   readonly #countryIndexes = new Map<string, number>();
@@ -136,6 +141,10 @@ export class FlowClassifier {
     }
     this.#specialIndex = codes.length;
     codes.push(SPECIAL_COUNTRY);
+    for (let h = 0; h < 65536; h++) {
+      const ci = hasSpecialIPv4In16(h) ? -1 : geo.countryIndexOfIPv4In16(h);
+      if (ci >= 0 && ci < 4096) this.#v4Uniform16[h] = ((sides[ci] << 12) | ci) + 1;
+    }
     this.columnCountries = Object.freeze(codes);
   }
 
@@ -197,6 +206,8 @@ export class FlowClassifier {
 
   /** Side × 65,536 + country index (specialIndex for special-purpose) of an IPv4 address. */
   #packedIPv4(v4: number): number {
+    const u = this.#v4Uniform16[v4 >>> 16];
+    if (u !== 0) return (((u - 1) >>> 12) << 16) | ((u - 1) & 0xfff);
     const special = specialOfIPv4(v4);
     if (special !== undefined) return ((special.scope === 'local' ? this.#localSide : UNKNOWN) << 16) | this.#specialIndex;
     const ci = this.geo.countryIndexOfIPv4(v4);

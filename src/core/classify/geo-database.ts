@@ -162,6 +162,12 @@ export class GeoDatabase {
     return this.#v4CountryValues[this.#v4Country.locate(ip)];
   }
 
+  /** Country index of every address of the /16 `top16` (an IPv4 address >>> 16) when the data gives them all one, else -1. */
+  countryIndexOfIPv4In16(top16: number): number {
+    const e = this.#v4CountryBy16[top16];
+    return e < 0x10000 ? e - 1 : -1;
+  }
+
   /** Country index (0 = no data) of an IPv6 address given as four unsigned 32-bit words. */
   countryIndexOfIPv6(w0: number, w1: number, w2: number, w3: number): number {
     return this.#v6CountryValues[this.#v6Country.locate(w0, w1, w2, w3)];

@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClassificationConfig } from '../../../src/core/classify/classification-config.js';
-import { classifyAddress } from '../../../src/core/classify/flow-direction.js';
+import { classifyAddress, FlowClassifier } from '../../../src/core/classify/flow-direction.js';
+import { BATCH_DIRECTIONS, ClassifiedBatch } from '../../../src/core/selection/classified-batch.js';
+import { emptyFlowRecord } from '../../../src/core/flow/flow-record.js';
 import { compileGeoDatabase, COUNTRY_PACKAGE, ASN_PACKAGE, UNKNOWN_COUNTRY, type GeoDatabase } from '../../../src/core/classify/geo-database.js';
 import { deserializeGeoDatabase, serializeGeoDatabase } from '../../../src/core/classify/geo-snapshot.js';
 import { IPv4RangeTable } from '../../../src/core/classify/ip-range-table.js';
@@ -320,4 +322,33 @@ test('the /16 and /24 country shortcuts answer exactly as the range search, at e
     assert.equal(db.countryIndexOfIPv4(ip), expect(ip));
   }
   assert.ok(checked > 100_000);
+});
+
+test('classifyColumns on the real data: the per-/16 shortcut gives what classify gives, at both ends of every /16, at every country row boundary and at random', () => {
+  for (const config of [createClassificationConfig(), createClassificationConfig({ domesticCountries: ['JP', 'US'], specialAddresses: 'domestic' })]) {
+    const classifier = new FlowClassifier(db, config);
+    const addresses: number[] = [];
+    for (let h = 0; h < 65536; h++) addresses.push(h * 65536, h * 65536 + 65535);
+    for (const s of db.parts.ipv4CountryStarts) addresses.push(s, (s + 0xffffffff) >>> 0);
+    const r = rng(29);
+    for (let i = 0; i < 100_000; i++) addresses.push(r());
+    const records = addresses.map((a, i) => {
+      const rec = emptyFlowRecord('ipfix', '192.0.2.1', 0);
+      rec.srcV4 = a;
+      rec.dstV4 = addresses[(i * 7919) % addresses.length];
+      rec.src = formatIPv4Number(rec.srcV4);
+      rec.dst = formatIPv4Number(rec.dstV4);
+      return rec;
+    });
+    const batch = new ClassifiedBatch();
+    batch.load(records);
+    classifier.classifyColumns(records, records.length, batch);
+    const countries = classifier.columnCountries;
+    records.forEach((rec, i) => {
+      const want = classifier.classify(rec, undefined, false);
+      if (BATCH_DIRECTIONS[batch.direction[i]] !== want.direction || countries[batch.srcCountry[i]] !== want.srcCountry || countries[batch.dstCountry[i]] !== want.dstCountry) {
+        assert.fail(`${rec.src} → ${rec.dst}: ${BATCH_DIRECTIONS[batch.direction[i]]} ${countries[batch.srcCountry[i]]} ${countries[batch.dstCountry[i]]}, classify gives ${want.direction} ${want.srcCountry} ${want.dstCountry}`);
+      }
+    });
+  }
 });
