@@ -275,7 +275,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER, ...(process.env.BENCH_YOUNG_MB ? { decoderYoungGenerationMb: Number(process.env.BENCH_YOUNG_MB) } : {}) }, detections: { enabled: DETECT }, ...office?.config }));
   const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const status = async () =>
-    (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };
+    (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { decoder?: string; totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };
   for (let i = 0; i < 100; i++) {
     try {
       await status();
@@ -284,6 +284,11 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
       await sleep(100);
     }
   }
+  // The sockets listen before the decode worker has loaded its code (about half a second here):
+  // datagrams of that time wait in the queue, which at 80k datagrams/s is full in 0.6 s. A long-
+  // running collector is past that; the step starts when the worker reads the queue, as nfcapd's
+  // starts once it listens.
+  for (let i = 0; i < 100 && (await status()).decoder !== 'running'; i++) await sleep(50);
   // Live detection starts once the worker has loaded the snapshot.
   if (DETECT) await sleep(1500);
   if (office) {

@@ -28,6 +28,7 @@ export const collectorStatusSchema = z
     now: z.string(),
     listeners: z.array(z.object({ protocol: z.enum(['netflow', 'sflow']), address: z.string(), port: z.number() })),
     receiveBufferBytes: z.array(z.number()),
+    decoder: z.enum(['starting', 'running', 'stopped']).openapi({ description: "The decode worker: 'starting' while it loads (datagrams received meanwhile wait in the decode queue), 'running' once it reads the queue, 'stopped' after stop or a failure" }),
     receiver: z.enum(['native-recvmmsg', 'dgram']).openapi({ description: "Receive side: the native recvmmsg thread, or Node's dgram where the native module is not built or collector.receiver is \"dgram\"" }),
     totals: z.object(counterFields),
     rates: z.object({ datagramsPerSecond: z.number(), recordsPerSecond: z.number() }),

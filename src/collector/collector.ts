@@ -41,6 +41,11 @@ export interface CollectorStatus {
   totals: ReturnType<CounterRegistry['totals']>;
   exporters: ExporterCounters[];
   queue: { depth: number; capacity: number };
+  /**
+   * The decode worker: 'starting' while it loads (datagrams received meanwhile wait in the queue),
+   * 'running' once it reads the queue, 'stopped' after stop() or if it failed.
+   */
+  decoder: 'starting' | 'running' | 'stopped';
   stored: number;
   /** Live detection: flows observed, detections reported, darknet seeds added; absent when off. */
   detection?: DetectionStage['counters'];
@@ -96,6 +101,7 @@ export class Collector {
   #stored = 0;
   #erased = 0;
   #startedAt = new Date();
+  #decoder: CollectorStatus['decoder'] = 'stopped';
   #loopDelay: IntervalHistogram | undefined;
   #history: CollectorSample[] = [];
   #lastTotals: ReturnType<CounterRegistry['totals']> | undefined;
@@ -170,8 +176,11 @@ export class Collector {
       resourceLimits: { maxYoungGenerationSizeMb: this.#config.collector.decoderYoungGenerationMb },
     });
     this.#worker = worker;
+    this.#decoder = 'starting';
     worker.on('message', (m: DecodeWorkerMessage) => {
-      if (m.type === 'stats') {
+      if (m.type === 'running') {
+        this.#decoder = 'running';
+      } else if (m.type === 'stats') {
         this.#workerExporters = m.exporters;
         this.#stored = m.stored;
         this.#erased = m.erased;
@@ -191,6 +200,7 @@ export class Collector {
       } else if (m.type === 'log') {
         this.#log[m.level](m.fields, m.msg);
       } else if (m.type === 'error') {
+        this.#decoder = 'stopped';
         this.#log.error({ code: m.code }, 'decode worker failed');
       }
     });
@@ -237,6 +247,7 @@ export class Collector {
       worker.postMessage({ type: 'stop' });
     });
     this.#worker = undefined;
+    this.#decoder = 'stopped';
     for (const w of this.#reloadWaiters.values()) w({ ok: false, code: 'SAKI_ERR_SELECTION_RELOAD_REFUSED', cause: { file: '', code: 'SAKI_ERR_INTERNAL' } });
     this.#reloadWaiters.clear();
     await this.#appending;
@@ -356,6 +367,7 @@ export class Collector {
       totals: reg.totals(),
       exporters,
       queue: { depth: this.#writer.depth(), capacity: this.#writer.capacity() },
+      decoder: this.#decoder,
       stored: this.#stored,
       ...(this.#detection ? { detection: { ...this.#detection } } : {}),
       erased: this.#erased,

@@ -76,6 +76,8 @@ export type DecodeWorkerMessage =
   /** New or changed detection candidates (addresses and counts, never records). */
   | { type: 'detections'; detections: Detection[] }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, string | number | boolean> }
+  /** The sink is ready and the worker reads the queue from now on (what it loaded, code and data, is in place). */
+  | { type: 'running' }
   | { type: 'stopped' }
   | { type: 'error'; code: string; message: string };
 
@@ -369,6 +371,7 @@ async function run(): Promise<void> {
   );
   const sink = await ready;
   const pipeline = new FlowPipeline(decoder, sink);
+  port!.postMessage({ type: 'running' } satisfies DecodeWorkerMessage);
   let lastStats = 0;
   let lastExpire = Date.now();
   let lastFlush = Date.now();

@@ -26,6 +26,7 @@ function fakeStatus(): CollectorStatus {
     listeners: [{ protocol: 'netflow', address: '0.0.0.0', port: 2055 }],
     receiveBufferBytes: [4194304],
     receiver: 'native-recvmmsg',
+    decoder: 'running',
     totals: reg.totals(),
     exporters: reg.all(),
     queue: { depth: 0, capacity: 1 << 20 },

@@ -19,7 +19,7 @@ const NOW = Date.parse('2026-11-01T12:00:00.000Z');
 function status(): CollectorStatus {
   const reg = new CounterRegistry();
   return {
-    startedAt: new Date(0).toISOString(), listeners: [], receiveBufferBytes: [], receiver: 'dgram', totals: reg.totals(), exporters: [], queue: { depth: 0, capacity: 1 },
+    startedAt: new Date(0).toISOString(), listeners: [], receiveBufferBytes: [], receiver: 'dgram', decoder: 'running', totals: reg.totals(), exporters: [], queue: { depth: 0, capacity: 1 },
     stored: 0, erased: 0, rates: { datagramsPerSecond: 0, recordsPerSecond: 0 }, history: [], hostUdpReceiveBufferErrors: null, socketThreadDelayMs: { p99: 0, max: 0 },
   };
 }

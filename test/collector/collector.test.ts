@@ -39,6 +39,9 @@ for (const receiver of ['auto', 'dgram'] as const) {
     const collector = new Collector(config, quiet());
     const [listener] = await collector.start();
     try {
+      // Listening at once; the decode worker reports when it reads the queue.
+      assert.ok(['starting', 'running'].includes(collector.status().decoder));
+      await until(() => collector.status().decoder === 'running');
       const flows = syntheticFlows(300, { seed: 11 });
       const a = new IpfixEncoder({ domain: 1 });
       const unix = Math.floor(Date.now() / 1000);
@@ -60,13 +63,14 @@ for (const receiver of ['auto', 'dgram'] as const) {
       assert.equal(e3.unknownTemplateRecovered, 2);
       assert.equal(e3.malformed, 2);
       assert.equal(st.listeners[0].port, listener.port);
-    assert.equal(st.receiver, receiver === 'dgram' || !nativeAddon() ? 'dgram' : 'native-recvmmsg');
+      assert.equal(st.receiver, receiver === 'dgram' || !nativeAddon() ? 'dgram' : 'native-recvmmsg');
       // The socket thread's event-loop delay is measured (a blocked thread overflows the kernel buffer).
       assert.ok(Number.isFinite(st.socketThreadDelayMs.max) && st.socketThreadDelayMs.max > 0, `max delay ${st.socketThreadDelayMs.max}`);
       assert.ok(st.socketThreadDelayMs.p99 <= st.socketThreadDelayMs.max);
     } finally {
       await collector.stop();
     }
+    assert.equal(collector.status().decoder, 'stopped');
     const db = openSqlite(dataDir);
     assert.equal(await new FlowQueries(db.db).count(), 360);
     await db.close();
