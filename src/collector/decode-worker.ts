@@ -13,14 +13,14 @@ import { ExportDecoder } from '../core/flow/export-decoder.js';
 import { DiscardSink, FlowPipeline } from '../pipeline/flow-pipeline.js';
 import type { FlowRecord } from '../core/flow/flow-record.js';
 import { SelectionStage } from '../pipeline/selection-stage.js';
-import { loadApprovalSet, type ApprovalSet, type ApprovalSummary, type SelectionReloadResult } from '../selection/approval-set.js';
+import type { ApprovalSet, ApprovalSummary, SelectionReloadResult } from '../selection/approval-set.js';
 export type { SelectionReloadResult };
-import { loadOrCreatePseudonymizer, loadTrustedKeys, type ApprovalRefusal } from '../selection/load-selection.js';
+import type { ApprovalRefusal } from '../selection/load-selection.js';
 import type { Pseudonymizer } from '../core/selection/pseudonym.js';
 import type { KeyObject } from 'node:crypto';
-import { SqliteFlowSink, type FlowSink } from '../storage/flow-store.js';
+import type { FlowSink } from '../storage/flow-store.js';
 import { PostingSelectedFlowSink, type EncodedBlock } from '../storage/selected-flow-store.js';
-import { openSqlite, type SqliteHandle } from '../storage/sqlite/sqlite-database.js';
+import type { SqliteHandle } from '../storage/sqlite/sqlite-database.js';
 import type { Detection } from '../core/detect/detection.js';
 import type { DetectionStage } from '../pipeline/detection-stage.js';
 import { RingReader, type RingBuffers } from './datagram-ring.js';
@@ -82,6 +82,11 @@ export type DecodeWorkerMessage =
   | { type: 'error'; code: string; message: string };
 
 const data = workerData as DecodeWorkerData;
+
+// Loaded when the role needs them, not at start: approvals (cyber-office) and SQLite (carrier with
+// storeFlows) take about 0.3 s of module loading on a small machine, and until the worker runs,
+// what the sockets receive waits in the queue.
+const selectionModules = () => Promise.all([import('../selection/approval-set.js'), import('../selection/load-selection.js')]);
 const port = parentPort;
 if (!port) throw new Error('decode-worker must run as a worker thread');
 
@@ -231,6 +236,7 @@ async function reloadSelection(): Promise<SelectionReloadResult> {
   const previous = current;
   let next: ApprovalSet;
   try {
+    const [{ loadApprovalSet }, { loadTrustedKeys }] = await selectionModules();
     trusted = loadTrustedKeys(data.selection.commissionKeys);
     next = loadApprovalSet(data.selection, trusted, pseudonymizer, Date.now(), previous?.revocations);
   } catch (e) {
@@ -268,6 +274,7 @@ async function reloadSelection(): Promise<SelectionReloadResult> {
  */
 async function cyberOfficeSink(): Promise<SelectionStage> {
   const now = Date.now();
+  const [{ loadApprovalSet }, { loadOrCreatePseudonymizer, loadTrustedKeys }] = await selectionModules();
   trusted = loadTrustedKeys(data.selection.commissionKeys);
   pseudonymizer = loadOrCreatePseudonymizer(data.dataDir, data.selection);
   try {
@@ -336,7 +343,7 @@ async function createSink(): Promise<FlowSink> {
     }
     return stage;
   }
-  const sink = carrierStorage();
+  const sink = await carrierStorage();
   if (!data.detections.enabled) return sink;
   // Decoding does not wait for the geo database: detection starts once it is ready (seconds on a
   // first start, milliseconds from the snapshot after).
@@ -353,8 +360,9 @@ async function createSink(): Promise<FlowSink> {
   };
 }
 
-function carrierStorage(): FlowSink {
+async function carrierStorage(): Promise<FlowSink> {
   if (data.storeFlows) {
+    const [{ openSqlite }, { SqliteFlowSink }] = await Promise.all([import('../storage/sqlite/sqlite-database.js'), import('../storage/flow-store.js')]);
     handle = openSqlite(data.dataDir);
     const sqlite = new SqliteFlowSink(handle.raw);
     return { write: (r) => { sqlite.write(r); stored += r.length; }, close: () => sqlite.close() };
