@@ -288,13 +288,17 @@ static napi_value sha256_force_portable_js(napi_env env, napi_callback_info info
 }
 
 napi_value create_udp_receiver(napi_env env, napi_callback_info info);
+extern const uint32_t udp_receiver_max_sockets;
 
 static napi_value init(napi_env env, napi_value exports) {
   for (int b = 0; b < 256; b++) {
     HEX_PAIRS[b][0] = HEX[b >> 4];
     HEX_PAIRS[b][1] = HEX[b & 15];
   }
+  napi_value max_listeners;
+  napi_create_uint32(env, udp_receiver_max_sockets, &max_listeners);
   napi_property_descriptor props[] = {
+    {"maxUdpListeners", NULL, NULL, NULL, NULL, max_listeners, napi_enumerable, NULL},
     {"createPseudonymHasher", NULL, create_pseudonym_hasher, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sha256Accelerated", NULL, sha256_accelerated_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"forcePortableSha256", NULL, sha256_force_portable_js, NULL, NULL, NULL, napi_enumerable, NULL},

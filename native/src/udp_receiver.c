@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #define MAX_SOCKETS 16
+/* Exported as maxUdpListeners: the collector falls back to dgram above it. */
+const uint32_t udp_receiver_max_sockets = MAX_SOCKETS;
 #define BATCH 64
 #define MAX_DATAGRAM 65536
 /* Ring layout (datagram-ring.ts). */

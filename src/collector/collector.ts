@@ -144,8 +144,9 @@ export class Collector {
     };
     // The native thread binds plain addresses; a listener with an IPv6 zone ("fe80::1%eth0") or more
     // listeners than it polls keep the whole collector on dgram.
-    const nativeFits = config.collector.listeners.length <= 16 && config.collector.listeners.every((l) => !l.address.includes('%'));
-    const addon = config.collector.receiver === 'auto' && nativeFits ? nativeAddon() : undefined;
+    const listeners = config.collector.listeners;
+    const native = config.collector.receiver === 'auto' ? nativeAddon() : undefined;
+    const addon = native && listeners.length <= native.maxUdpListeners && listeners.every((l) => !l.address.includes('%')) ? native : undefined;
     this.#receiver = addon
       ? new NativeUdpReceiver(addon, config.collector.listeners, config.collector.receiveBufferBytes, this.#ring, countDrop)
       : new UdpReceiver(config.collector.listeners, config.collector.receiveBufferBytes, (payload, exporter, exporterPort, receivedAt) => {

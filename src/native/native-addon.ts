@@ -29,6 +29,8 @@ export interface NativeAddon extends PseudonymAccelerator {
   sha256Accelerated(): boolean;
   /** Test hook: force the portable C path (or return to detection). */
   forcePortableSha256(on: boolean): void;
+  /** How many listener sockets one receive thread polls (the collector uses dgram beyond it). */
+  readonly maxUdpListeners: number;
   /** A receive thread writing into the datagram ring whose data and control words these views cover; `wake` is called on the JS thread when the reader sleeps. */
   createUdpReceiver(ringData: Uint8Array, ringControl: Int32Array, wake: () => void): NativeUdpReceiver;
 }

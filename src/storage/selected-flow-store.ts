@@ -125,8 +125,8 @@ export class PostingSelectedFlowSink implements SelectedFlowSink {
     if (list) list.push(...blocks);
     else this.#pending.set(approvalId, blocks);
     this.#held += records.length;
+    // Age is the caller's tick (flush(false)); size is checked here.
     if (this.#held >= this.maxRecords) this.flush(true);
-    else this.flush(false);
   }
 
   flush(all: boolean): void {

@@ -149,3 +149,16 @@ for (const receiver of ['auto', 'dgram'] as const) {
     }
   });
 }
+
+test('more listeners than the native receive thread polls: the collector takes them all with dgram', { skip: nativeAddon() ? false : 'native module not built' }, async () => {
+  const max = nativeAddon()!.maxUdpListeners;
+  const dataDir = mkdtempSync(join(tmpdir(), 'saki-collector-'));
+  const listeners = Array.from({ length: max + 1 }, () => ({ protocol: 'netflow' as const, address: '127.0.0.1', port: 0 }));
+  const collector = new Collector(parseConfig({ dataDir, collector: { listeners, storeFlows: false } }), quiet());
+  try {
+    assert.equal((await collector.start()).length, max + 1);
+    assert.equal(collector.status().receiver, 'dgram');
+  } finally {
+    await collector.stop();
+  }
+});

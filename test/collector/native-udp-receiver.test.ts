@@ -139,3 +139,16 @@ test('native receiver: a port in use is refused with SAKI_ERR_LISTEN_FAILED and 
   await rx.stop();
   holder.close();
 });
+
+test('native receiver: it binds as many listeners as it says it polls (maxUdpListeners), and refuses one more', { skip }, async () => {
+  const max = addon!.maxUdpListeners;
+  assert.ok(Number.isInteger(max) && max > 0);
+  const listeners = (n: number) => Array.from({ length: n }, () => ({ protocol: 'netflow' as const, address: '127.0.0.1', port: 0 }));
+  const fits = new NativeUdpReceiver(addon!, listeners(max), 1 << 20, createRing(64 * 1024), () => {});
+  assert.equal((await fits.start()).length, max);
+  await fits.stop();
+  const over = new NativeUdpReceiver(addon!, listeners(max + 1), 1 << 20, createRing(64 * 1024), () => {});
+  await assert.rejects(over.start(), (e: Error & { code?: string }) => e.code === 'SAKI_ERR_LISTEN_FAILED');
+  assert.deepEqual(over.bound(), []);
+  await over.stop();
+});

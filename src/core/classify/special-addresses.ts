@@ -139,12 +139,12 @@ for (const row of v4Rows) v4Buckets.fill(1, row.start >>> 16, (row.end >>> 16) +
 const v6Buckets = new Uint8Array(65536);
 for (const row of v6Rows) v6Buckets.fill(1, Number(row.start >> 112n), Number(row.end >> 112n) + 1);
 
-/** The special range holding an IPv4 address, or undefined for ordinary unicast. */
 /** Whether any address of the /16 `top16` (an IPv4 address >>> 16) is special-purpose. */
 export function hasSpecialIPv4In16(top16: number): boolean {
   return v4Buckets[top16] !== 0;
 }
 
+/** The special range holding an IPv4 address, or undefined for ordinary unicast. */
 export function specialOfIPv4(ip: number): SpecialRange | undefined {
   if (v4Buckets[ip >>> 16] === 0) return undefined;
   const v = v4Values[v4Table.locate(ip)];

@@ -109,8 +109,8 @@ export function addressText(text: string, v4: number): string {
 
 /** Makes the deferred IPv4 text of a record (see `src`); records with text are left as they are. */
 export function fillAddressText(r: FlowRecord): void {
-  if (r.src === '' && r.srcV4 >= 0) r.src = formatIPv4Number(r.srcV4);
-  if (r.dst === '' && r.dstV4 >= 0) r.dst = formatIPv4Number(r.dstV4);
+  r.src = addressText(r.src, r.srcV4);
+  r.dst = addressText(r.dst, r.dstV4);
 }
 
 /** Applies a 1-in-N sampling rate to the exported counters, keeping the raw values. */
