@@ -6,26 +6,11 @@
  */
 import { SakimoriError } from '../errors.js';
 import type { RangeRow } from './range-partition.js';
+import type { ValueInterner } from '../value-interner.js';
 
 const MAX_IPV4 = 0xffffffff;
 const MAX_IPV6 = (1n << 128n) - 1n;
 const MAX_ASN = 0xffffffff;
-
-/** Interns values to 1-based indices (0 is reserved for "no data"). */
-export class ValueInterner {
-  readonly #ids = new Map<string, number>();
-  readonly values: string[] = [''];
-
-  intern(key: string): number {
-    let id = this.#ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(key);
-      this.#ids.set(key, id);
-    }
-    return id;
-  }
-}
 
 /** AS entries: one per distinct (AS number, organization) pair; entry 0 is "no AS". */
 export class AsEntryInterner {

@@ -4,7 +4,8 @@
  * domestic/foreign decision are applied on top, in flow-direction.ts.
  */
 import { SakimoriError } from '../errors.js';
-import { AsEntryInterner, readIPv4AsRows, readIPv4CountryRows, readIPv6AsRows, readIPv6CountryRows, ValueInterner } from './geo-csv.js';
+import { AsEntryInterner, readIPv4AsRows, readIPv4CountryRows, readIPv6AsRows, readIPv6CountryRows } from './geo-csv.js';
+import { ValueInterner } from '../value-interner.js';
 import { IPv4RangeTable, IPv6RangeTable, packIPv4Partition, packIPv6Partition } from './ip-range-table.js';
 import { parseAddress } from '../net/ip-text.js';
 import { flattenRanges, nextBigint, nextNumber } from './range-partition.js';
@@ -252,7 +253,8 @@ export class GeoDatabase {
 
 /** Builds a database from the four CSV texts (GEO_CSV_FILES); versions key the snapshot cache. */
 export function compileGeoDatabase(csv: GeoCsvTexts, versions: GeoSourceVersions): GeoDatabase {
-  const countries = new ValueInterner();
+  // Country indexes are 1-based: 0 is reserved for "no data".
+  const countries = new ValueInterner(['']);
   const v4c = flattenRanges(readIPv4CountryRows(csv.countryIPv4, countries), 0, nextNumber);
   const v6c = flattenRanges(readIPv6CountryRows(csv.countryIPv6, countries), 0n, nextBigint);
   const entries = new AsEntryInterner();

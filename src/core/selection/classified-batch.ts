@@ -10,6 +10,7 @@
  */
 import type { FlowRecord } from '../flow/flow-record.js';
 import { ClassifiedFlowRecord, type ClassifiedFlow } from './classified-flow.js';
+import { ValueInterner } from '../value-interner.js';
 
 /**
  * Direction by code: source side × 3 + destination side, sides domestic 0, foreign 1, unknown 2
@@ -133,29 +134,19 @@ export class ClassifiedBatch {
     const b = new ClassifiedBatch();
     b.load(flows.map((f) => f.record));
     b.flows = flows;
-    const countries: string[] = [];
-    const ids = new Map<string, number>();
-    const country = (c: string): number => {
-      let id = ids.get(c);
-      if (id === undefined) {
-        id = countries.length;
-        countries.push(c);
-        ids.set(c, id);
-      }
-      return id;
-    };
+    const countries = new ValueInterner();
     for (let i = 0; i < flows.length; i++) {
       const f = flows[i];
       b.direction[i] = DIRECTION_CODE.get(f.direction) ?? OTHER_DIRECTION;
       b.domestic[i] = (f.srcDomestic ? SRC_DOMESTIC : 0) | (f.dstDomestic ? DST_DOMESTIC : 0);
-      b.srcCountry[i] = country(f.srcCountry);
-      b.dstCountry[i] = country(f.dstCountry);
+      b.srcCountry[i] = countries.intern(f.srcCountry);
+      b.dstCountry[i] = countries.intern(f.dstCountry);
       b.srcV4[i] = f.srcV4 ?? -1;
       b.dstV4[i] = f.dstV4 ?? -1;
       b.srcV6[i] = f.srcV6 ?? null;
       b.dstV6[i] = f.dstV6 ?? null;
     }
-    b.countries = countries;
+    b.countries = countries.values;
     return b;
   }
 

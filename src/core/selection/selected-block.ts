@@ -20,6 +20,7 @@
  * Only the fields of the records are written: what selection minimized away never reaches the block.
  */
 import { SakimoriError } from '../errors.js';
+import { ValueInterner } from '../value-interner.js';
 import { OUTPUT_FIELDS, type OutputField } from './criteria.js';
 import type { OutputRecord, SelectedRecord } from './selector.js';
 
@@ -126,17 +127,9 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
   const n = records.length;
   if (n > MAX_BLOCK_RECORDS) throw new RangeError(`a block holds at most ${MAX_BLOCK_RECORDS} records`);
   const columnsOf = fields ? OUTPUT_FIELDS.filter((f) => fields.includes(f)) : fieldsOf(records);
-  const dictionary: string[] = [];
-  const ids = new Map<string, number>();
-  const intern = (s: string): number => {
-    let id = ids.get(s);
-    if (id === undefined) {
-      id = dictionary.length;
-      dictionary.push(s);
-      ids.set(s, id);
-    }
-    return id;
-  };
+  const interner = new ValueInterner();
+  const dictionary = interner.values;
+  const intern = (s: string): number => interner.intern(s);
   const criteria = new Uint32Array(n);
   const raws = columnsOf.map(rawOf);
   const read: RawColumn[] = raws.map((raw) => (raw === Raw.TEXT ? new Array<string | null>(n) : raw === Raw.STRING ? new Uint32Array(n) : new Float64Array(n)));
