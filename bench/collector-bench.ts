@@ -136,13 +136,12 @@ function machineTicks(): { all: number; steal: number } {
 }
 
 /**
- * Where the CPU went while the sender ran, in % of one core: the collector's threads (the busiest
- * one named), the sender (its system time includes the kernel's loopback delivery), and the
+ * Where the CPU went while the sender ran, in % of one core: the collector's threads (each above
+ * 2 %, busiest first), the sender (its system time includes the kernel's loopback delivery), and the
  * machine's steal in % of all its cores. On a 2-core machine the three share 200 %.
  */
 export interface CpuShare {
   collector: number;
-  busiest: { name: string; percent: number };
   /** Every thread above 2 %, busiest first ("name pct"). */
   threads: string[];
   sender: number;
@@ -175,13 +174,11 @@ async function runSender(file: string, port: number, rate: number, collectorPid?
     threads.push({ name: `${a.name}${Number(tid) === collectorPid ? '(main)' : ''}`, ticks: d });
   }
   threads.sort((x, y) => y.ticks - x.ticks);
-  const busiest = threads[0] ?? { name: '', ticks: 0 };
   const pct = (ticks: number) => (100 * ticks) / TICKS_PER_SECOND / seconds;
   return {
     ...sent,
     cpu: {
       collector: pct(total),
-      busiest: { name: busiest.name, percent: pct(busiest.ticks) },
       threads: threads.filter((t) => pct(t.ticks) > 2).map((t) => `${t.name} ${pct(t.ticks).toFixed(0)}%`),
       sender: sent.cpuSeconds !== undefined ? (100 * sent.cpuSeconds) / seconds : Number.NaN,
       stealPercent: m1.all > m0.all ? (100 * (m1.steal - m0.steal)) / (m1.all - m0.all) : 0,
@@ -284,7 +281,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
       await sleep(100);
     }
   }
-  // The sockets listen before the decode worker has loaded its code (about half a second here):
+  // The sockets listen before the decode worker has loaded its code (0.3–0.6 s here):
   // datagrams of that time wait in the queue, which at 80k datagrams/s is full in 0.6 s. A long-
   // running collector is past that; the step starts when the worker reads the queue, as nfcapd's
   // starts once it listens.
