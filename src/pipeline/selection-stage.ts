@@ -112,7 +112,6 @@ export class SelectionStage implements FlowSink {
     batch.load(records);
     // Selection matches `asns` on the exported AS numbers (docs/reference/selection.md): no origin-AS lookup.
     classifier.classifyColumns(records, n, batch);
-    batch.countries = classifier.columnCountries;
     try {
       this.#select(batch, records, selectors);
     } finally {

@@ -139,6 +139,14 @@ for (const row of v4Rows) v4Buckets.fill(1, row.start >>> 16, (row.end >>> 16) +
 const v6Buckets = new Uint8Array(65536);
 for (const row of v6Rows) v6Buckets.fill(1, Number(row.start >> 112n), Number(row.end >> 112n) + 1);
 
+/**
+ * Every address where the special-purpose answer for IPv4 may change (ascending, from 0): the
+ * answer is constant from one to the next. For tables derived per prefix (the classifier's sides).
+ */
+export function specialIPv4Boundaries(): Uint32Array {
+  return v4Table.starts;
+}
+
 /** Whether any address of the /16 `top16` (an IPv4 address >>> 16) is special-purpose. */
 export function hasSpecialIPv4In16(top16: number): boolean {
   return v4Buckets[top16] !== 0;

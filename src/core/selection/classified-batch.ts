@@ -9,6 +9,7 @@
  * nothing of an erased flow outlives its batch (Act Art. 22).
  */
 import type { FlowRecord } from '../flow/flow-record.js';
+import { UNRESOLVED_COUNTRY } from '../classify/flow-direction.js';
 import { ClassifiedFlowRecord, type ClassifiedFlow } from './classified-flow.js';
 import { ValueInterner } from '../value-interner.js';
 
@@ -49,10 +50,14 @@ export class ClassifiedBatch {
   direction = new Uint8Array(0);
   /** SRC_DOMESTIC | DST_DOMESTIC per flow: which sides are domestic (pseudonyms and 内内). */
   domestic = new Uint8Array(0);
-  /** Country of each side as an index into `countries`. */
+  /**
+   * Country of each side as an index into `countries`, or UNRESOLVED_COUNTRY where the classifier
+   * left it to `resolveCountry` (read them through srcCountryOf/dstCountryOf).
+   */
   srcCountry = new Uint16Array(0);
   dstCountry = new Uint16Array(0);
   countries: readonly string[] = [];
+  resolveCountry: ((v4: number) => number) | undefined = undefined;
   /** IPv4 address as an unsigned 32-bit number, -1 when not IPv4 (or not parsed). */
   srcV4 = new Float64Array(0);
   dstV4 = new Float64Array(0);
@@ -150,6 +155,19 @@ export class ClassifiedBatch {
     return b;
   }
 
+  /** Country code of flow `i`'s source (looked up now if the classifier left it). */
+  srcCountryOf(i: number): string {
+    let c = this.srcCountry[i];
+    if (c === UNRESOLVED_COUNTRY) this.srcCountry[i] = c = this.resolveCountry!(this.srcV4[i]);
+    return this.countries[c];
+  }
+
+  dstCountryOf(i: number): string {
+    let c = this.dstCountry[i];
+    if (c === UNRESOLVED_COUNTRY) this.dstCountry[i] = c = this.resolveCountry!(this.dstV4[i]);
+    return this.countries[c];
+  }
+
   /** Direction text of flow `i`. */
   directionOf(i: number): string {
     return this.flows !== undefined ? this.flows[i].direction : BATCH_DIRECTIONS[this.direction[i]];
@@ -162,8 +180,8 @@ export class ClassifiedBatch {
     return new ClassifiedFlowRecord(
       this.records[i],
       BATCH_DIRECTIONS[this.direction[i]],
-      this.countries[this.srcCountry[i]],
-      this.countries[this.dstCountry[i]],
+      this.srcCountryOf(i),
+      this.dstCountryOf(i),
       (d & SRC_DOMESTIC) !== 0,
       (d & DST_DOMESTIC) !== 0,
       this.srcV4[i],

@@ -213,7 +213,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     if (c.ports && !c.ports.has(r.srcPort) && !c.ports.has(r.dstPort)) return false;
     if (c.protocols && !c.protocols.has(r.proto)) return false;
     if (c.asns && !c.asns.has(r.srcAs) && !c.asns.has(r.dstAs)) return false;
-    if (c.countries && !c.countries.has(b.countries[b.srcCountry[at]]) && !c.countries.has(b.countries[b.dstCountry[at]])) return false;
+    if (c.countries && !c.countries.has(b.srcCountryOf(at)) && !c.countries.has(b.dstCountryOf(at))) return false;
     if (c.directions && !c.directions.has(b.directionOf(at))) return false;
     if (c.windows) {
       const w = c.windows;
@@ -487,9 +487,9 @@ function compileMinimizer(fields: readonly OutputField[], pseudonymize: boolean)
       case 'direction':
         return 'this.direction = b.directionOf(i);';
       case 'srcCountry':
-        return 'this.srcCountry = b.countries[b.srcCountry[i]];';
+        return 'this.srcCountry = b.srcCountryOf(i);';
       case 'dstCountry':
-        return 'this.dstCountry = b.countries[b.dstCountry[i]];';
+        return 'this.dstCountry = b.dstCountryOf(i);';
       default:
         return `this.${field} = r.${field};`;
     }

@@ -135,13 +135,12 @@ test('classifyColumns gives, flow by flow, what classify gives (numeric twins, t
       });
       batch.load(records);
       classifier.classifyColumns(records, records.length, batch);
-      batch.countries = classifier.columnCountries;
       records.forEach((r, i) => {
         const want = classifier.classify(r, undefined, false);
         const where = `${r.src} → ${r.dst}`;
         assert.equal(BATCH_DIRECTIONS[batch.direction[i]], want.direction, where);
-        assert.equal(batch.countries[batch.srcCountry[i]], want.srcCountry, where);
-        assert.equal(batch.countries[batch.dstCountry[i]], want.dstCountry, where);
+        assert.equal(batch.srcCountryOf(i), want.srcCountry, where);
+        assert.equal(batch.dstCountryOf(i), want.dstCountry, where);
         assert.equal((batch.domestic[i] & SRC_DOMESTIC) !== 0, want.direction.startsWith('domestic-'), where);
         assert.equal((batch.domestic[i] & DST_DOMESTIC) !== 0, want.direction.endsWith('-domestic'), where);
         assert.deepEqual([batch.srcV4[i], batch.dstV4[i], batch.srcV6[i], batch.dstV6[i]], [want.srcV4, want.dstV4, want.srcV6, want.dstV6], where);

@@ -13,6 +13,7 @@ import { emptyFlowRecord } from '../../../src/core/flow/flow-record.js';
 import { compileGeoDatabase, COUNTRY_PACKAGE, ASN_PACKAGE, UNKNOWN_COUNTRY, type GeoDatabase } from '../../../src/core/classify/geo-database.js';
 import { deserializeGeoDatabase, serializeGeoDatabase } from '../../../src/core/classify/geo-snapshot.js';
 import { IPv4RangeTable } from '../../../src/core/classify/ip-range-table.js';
+import { specialIPv4Boundaries } from '../../../src/core/classify/special-addresses.js';
 import { formatIPv4Number, formatIPv6 } from '../../../src/core/flow/ip-address.js';
 import { dataVersions, ipv4ToNumber, ipv6ToBigint, readPackageFile, realCsvTexts, rng, words128 } from './geo-data.js';
 
@@ -324,12 +325,14 @@ test('the /16 and /24 country shortcuts answer exactly as the range search, at e
   assert.ok(checked > 100_000);
 });
 
-test('classifyColumns on the real data: the per-/16 shortcut gives what classify gives, at both ends of every /16, at every country row boundary and at random', () => {
+test('classifyColumns on the real data: the side tables and the lazy countries give what classify gives, at both ends of every /16, at every country and special-purpose boundary and at random', () => {
   for (const config of [createClassificationConfig(), createClassificationConfig({ domesticCountries: ['JP', 'US'], specialAddresses: 'domestic' })]) {
     const classifier = new FlowClassifier(db, config);
     const addresses: number[] = [];
     for (let h = 0; h < 65536; h++) addresses.push(h * 65536, h * 65536 + 65535);
     for (const s of db.parts.ipv4CountryStarts) addresses.push(s, (s + 0xffffffff) >>> 0);
+    // The side tables also change at the special-purpose ranges' boundaries.
+    for (const s of specialIPv4Boundaries()) addresses.push(s, (s + 0xffffffff) >>> 0);
     const r = rng(29);
     for (let i = 0; i < 100_000; i++) addresses.push(r());
     const records = addresses.map((a, i) => {
@@ -343,11 +346,10 @@ test('classifyColumns on the real data: the per-/16 shortcut gives what classify
     const batch = new ClassifiedBatch();
     batch.load(records);
     classifier.classifyColumns(records, records.length, batch);
-    const countries = classifier.columnCountries;
     records.forEach((rec, i) => {
       const want = classifier.classify(rec, undefined, false);
-      if (BATCH_DIRECTIONS[batch.direction[i]] !== want.direction || countries[batch.srcCountry[i]] !== want.srcCountry || countries[batch.dstCountry[i]] !== want.dstCountry) {
-        assert.fail(`${rec.src} → ${rec.dst}: ${BATCH_DIRECTIONS[batch.direction[i]]} ${countries[batch.srcCountry[i]]} ${countries[batch.dstCountry[i]]}, classify gives ${want.direction} ${want.srcCountry} ${want.dstCountry}`);
+      if (BATCH_DIRECTIONS[batch.direction[i]] !== want.direction || batch.srcCountryOf(i) !== want.srcCountry || batch.dstCountryOf(i) !== want.dstCountry) {
+        assert.fail(`${rec.src} → ${rec.dst}: ${BATCH_DIRECTIONS[batch.direction[i]]} ${batch.srcCountryOf(i)} ${batch.dstCountryOf(i)}, classify gives ${want.direction} ${want.srcCountry} ${want.dstCountry}`);
       }
     });
   }

@@ -5,6 +5,8 @@ import { verifyApproval, type VerifiedApproval } from '../../../src/core/selecti
 import { selectionAttestation } from '../../../src/core/selection/attestation.js';
 import type { ClassifiedFlow } from '../../../src/core/selection/classified-flow.js';
 import { ClassifiedBatch } from '../../../src/core/selection/classified-batch.js';
+import { UNRESOLVED_COUNTRY } from '../../../src/core/classify/flow-direction.js';
+import { parseIPv4 } from '../../../src/core/selection/address-text.js';
 import { OUTPUT_FIELDS, type CriteriaDocument } from '../../../src/core/selection/criteria.js';
 import { parseIPv6 } from '../../../src/core/net/ip-text.js';
 import { Pseudonymizer } from '../../../src/core/selection/pseudonym.js';
@@ -334,5 +336,39 @@ test('a batch in columns only, as the selection stage builds it, selects exactly
     assert.deepEqual(fromColumns, fromObjects, `seed ${seed}`);
     assert.ok(fromColumns.selected.length > 100, `seed ${seed} selects something (${fromColumns.selected.length})`);
     assert.ok(fromColumns.selected.some((s) => s.fields.direction === 'foreign-domestic' && s.fields.srcCountry !== undefined));
+  }
+});
+
+test('country cells the classifier left unresolved are looked up when read, and select what resolved ones select', () => {
+  for (const [seed, channel] of [[33, 'foreign-domestic'], [34, 'foreign-foreign']] as const) {
+    const r = rng(seed);
+    const { doc, cidrs } = randomDoc(r, 30);
+    // Every criterion also names countries, so check() reads them for every flow a key matched.
+    const withCountries = { ...doc, criteria: doc.criteria.map((c, k) => ({ ...c, match: { ...c.match, countries: k % 2 ? ['US', 'JP'] : ['CN', 'DE', 'JP'] } })), fields: [...OUTPUT_FIELDS] };
+    const sel = compileSelector(withCountries, approve(withCountries, { channel }), { pseudonymizer: pseudo });
+    const flows = randomBatch(r, cidrs, 3000);
+    const expected = sel.select(ClassifiedBatch.of(flows), NOW, score);
+    const lazy = ClassifiedBatch.of(flows);
+    lazy.flows = undefined;
+    // A resolver from the IPv4 number, as the classifier's is (addresses drawn twice keep their first country).
+    const byAddress = new Map<number, number>();
+    for (let i = 0; i < flows.length; i++) {
+      // As the classifier's columns: IPv4 addresses as numbers.
+      lazy.srcV4[i] = parseIPv4(flows[i].record.src);
+      lazy.dstV4[i] = parseIPv4(flows[i].record.dst);
+      for (const [v4, column] of [[lazy.srcV4[i], lazy.srcCountry], [lazy.dstV4[i], lazy.dstCountry]] as const) {
+        if (v4 < 0 || (byAddress.has(v4) && byAddress.get(v4) !== column[i])) continue;
+        byAddress.set(v4, column[i]);
+        column[i] = UNRESOLVED_COUNTRY;
+      }
+    }
+    let lookups = 0;
+    lazy.resolveCountry = (v4) => {
+      lookups++;
+      return byAddress.get(v4)!;
+    };
+    assert.deepEqual(sel.select(lazy, NOW, score), expected, `seed ${seed}`);
+    assert.ok(expected.selected.length > 20, `seed ${seed} selects something (${expected.selected.length})`);
+    assert.ok(lookups > 0 && lookups < 2 * flows.length, `only flows a criterion's key matched were looked up (${lookups})`);
   }
 });
