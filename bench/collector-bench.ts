@@ -8,7 +8,8 @@
  *   BENCH_YOUNG_MB=N (collector.decoderYoungGenerationMb of the Sakimori under test)
  *   BENCH_SENDER=node (the Node traffic source instead of the C one compiled from bench/udp-sender.c)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -130,9 +131,9 @@ function threadTicks(pid: number): Map<string, { name: string; ticks: number }> 
 }
 
 /** Machine-wide CPU ticks: all, and steal (time the hypervisor gave the virtual CPUs to others). */
-function machineTicks(): { all: number; steal: number } {
+function machineTicks(): { all: number; idle: number; softirq: number; steal: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return { all: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  return { all: f.reduce((a, b) => a + b, 0), idle: (f[3] ?? 0) + (f[4] ?? 0), softirq: f[6] ?? 0, steal: f[7] ?? 0 };
 }
 
 /**
@@ -146,13 +147,16 @@ export interface CpuShare {
   threads: string[];
   sender: number;
   stealPercent: number;
+  /** Idle (with I/O wait) and softirq time of the machine, in % of all its cores. */
+  idlePercent: number;
+  softirqPercent: number;
 }
 
 const TICKS_PER_SECOND = 100;
 
 function cpuText(c: CpuShare | undefined): string {
   if (!c) return '';
-  return ` cpu: collector=${c.collector.toFixed(0)}% (threads: ${c.threads.join(', ')}) sender=${c.sender.toFixed(0)}% steal=${c.stealPercent.toFixed(0)}%`;
+  return ` cpu: collector=${c.collector.toFixed(0)}% (threads: ${c.threads.join(', ')}) sender=${c.sender.toFixed(0)}% steal=${c.stealPercent.toFixed(0)}% idle=${c.idlePercent.toFixed(0)}% softirq=${c.softirqPercent.toFixed(0)}%`;
 }
 
 async function runSender(file: string, port: number, rate: number, collectorPid?: number): Promise<{ sentData: number; achievedRate: number; cpu?: CpuShare }> {
@@ -160,7 +164,8 @@ async function runSender(file: string, port: number, rate: number, collectorPid?
   const before = collectorPid !== undefined ? threadTicks(collectorPid) : undefined;
   const m0 = machineTicks();
   const t0 = performance.now();
-  const out = execFileSync(sender.command, [...sender.args, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
+  // Not execFileSync: the Sakimori step samples the collector's status while the sender runs.
+  const { stdout: out } = await promisify(execFile)(sender.command, [...sender.args, file, String(port), String(rate), String(SECONDS)], { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   const m1 = machineTicks();
   const sent = JSON.parse(out.trim()) as { sentData: number; achievedRate: number; cpuSeconds?: number };
@@ -182,6 +187,8 @@ async function runSender(file: string, port: number, rate: number, collectorPid?
       threads: threads.filter((t) => pct(t.ticks) > 2).map((t) => `${t.name} ${pct(t.ticks).toFixed(0)}%`),
       sender: sent.cpuSeconds !== undefined ? (100 * sent.cpuSeconds) / seconds : Number.NaN,
       stealPercent: m1.all > m0.all ? (100 * (m1.steal - m0.steal)) / (m1.all - m0.all) : 0,
+      idlePercent: m1.all > m0.all ? (100 * (m1.idle - m0.idle)) / (m1.all - m0.all) : 0,
+      softirqPercent: m1.all > m0.all ? (100 * (m1.softirq - m0.softirq)) / (m1.all - m0.all) : 0,
     },
   };
 }
@@ -203,6 +210,8 @@ interface StepResult {
   detection?: { flows: number; shed: number };
   /** Where the CPU went while the sender ran (Linux /proc). */
   cpu?: CpuShare;
+  /** Sakimori only, sampled every 100 ms while the sender ran: fullest decode queue (share of capacity) and when it first refused a datagram (ms after the start; -1 never). */
+  queueTrace?: { peakShare: number; firstDropMs: number };
 }
 
 /** BENCH_DETECT=1 runs live detection in the decode worker too (nfcapd does no detection, so it is off by default). */
@@ -270,7 +279,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   // compile (≈ 6 s of the decode worker's CPU) is not what the benchmark measures.
   if (office || DETECT) cpSync(await geoSnapshotDir(), dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ log: { level: 'warn' }, collector: { storeFlows: false, receiveBufferBytes: BUFFER, ...(process.env.BENCH_YOUNG_MB ? { decoderYoungGenerationMb: Number(process.env.BENCH_YOUNG_MB) } : {}) }, detections: { enabled: DETECT }, ...office?.config }));
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'serve', '--config', join(dir, 'config.json'), '--data-dir', dir, '--http-port', String(http), '--netflow-port', String(udp), '--sflow-port', '0'], { stdio: ['ignore', process.env.BENCH_CHILD_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'] });
   const status = async () =>
     (await (await fetch(`http://127.0.0.1:${http}/api/v1/collector/status`)).json()) as { decoder?: string; totals: { records: number; queueDropped: number }; queue: { depth: number }; detection?: { flows: number; shed: number }; socketThreadDelayMs?: { max: number } };
   for (let i = 0; i < 100; i++) {
@@ -298,7 +307,22 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   }
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssKiB(child.pid!))), 250);
+  // Whether the queue fills at the start (warm-up) or throughout: sampled while the sender runs.
+  const trace = { peakShare: 0, firstDropMs: -1 };
+  let sending = true;
+  const t0 = Date.now();
+  const sampling = (async () => {
+    const dropped0 = (await status()).totals.queueDropped;
+    while (sending) {
+      const s = (await status()) as { totals: { queueDropped: number }; queue: { depth: number; capacity?: number } };
+      trace.peakShare = Math.max(trace.peakShare, s.queue.capacity ? s.queue.depth / s.queue.capacity : 0);
+      if (trace.firstDropMs < 0 && s.totals.queueDropped > dropped0) trace.firstDropMs = Date.now() - t0;
+      await sleep(100);
+    }
+  })();
   const sent = await runSender(file, udp, rate, child.pid);
+  sending = false;
+  await sampling;
   let received = 0;
   let queueDropped = 0;
   let detection: StepResult['detection'];
@@ -328,7 +352,7 @@ async function sakimoriStep(file: string, rate: number, recordsPerDatagram: numb
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const sentRecords = sent.sentData * recordsPerDatagram;
-  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, socketDelayMs, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}), ...(sent.cpu ? { cpu: sent.cpu } : {}) };
+  return { rate, achievedRate: sent.achievedRate, sentRecords, received, loss: 1 - received / sentRecords, rssKiB: peakRss, queueDropped, socketDelayMs, queueTrace: trace, ...(selection ? { selection } : {}), ...(detection ? { detection } : {}), ...(sent.cpu ? { cpu: sent.cpu } : {}) };
 }
 
 async function nfcapdStep(file: string, rate: number, recordsPerDatagram: number): Promise<StepResult> {
@@ -389,6 +413,7 @@ async function ingest(): Promise<void> {
       (b.selection ? ` selection in=${b.selection.in} selected=${b.selection.selected} erased=${b.selection.erased}` : '') +
       (b.detection ? ` detection observed=${b.detection.flows} shed=${b.detection.shed}` : '') +
       ` socket-thread-max-delay=${(b.socketDelayMs ?? 0).toFixed(0)}ms` +
+      (b.queueTrace ? ` queue-peak=${(b.queueTrace.peakShare * 100).toFixed(0)}%${b.queueTrace.firstDropMs >= 0 ? ` first-drop-at=${b.queueTrace.firstDropMs}ms` : ''}` : '') +
       cpuText(b.cpu);
     log(`sakimori rate=${rate}/s achieved=${Math.round(b.achievedRate)}/s records sent=${b.sentRecords} received=${b.received} loss=${(b.loss * 100).toFixed(3)}% (queue-dropped datagrams=${b.queueDropped}) rss=${(b.rssKiB / 1024).toFixed(0)}MiB${sel}`);
   }
