@@ -163,6 +163,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   });
   const singleIds: readonly (readonly string[])[] = crit.map((c) => Object.freeze([c.id]));
   const cidrs = CidrSet.compile(tagged);
+  // Without any CIDR in the criteria no flow needs an address lookup.
+  const anyCidrs = tagged.length > 0;
   const pool = cidrs.pool;
   const setIndex = cidrs.setIndex;
 
@@ -351,7 +353,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       let nc = 0;
       const sv4 = srcV4[b];
       const sv6 = srcV6[b];
-      const sSet = sv4 >= 0 ? cidrs.lookupV4(sv4) : sv6 !== null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(records[b].src);
+      const sSet = !anyCidrs ? 0 : sv4 >= 0 ? cidrs.lookupV4(sv4) : sv6 !== null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(records[b].src);
       if (sSet !== 0) {
         const from = setIndex[2 * sSet];
         const to = from + setIndex[2 * sSet + 1];
@@ -370,7 +372,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       }
       const dv4 = dstV4[b];
       const dv6 = dstV6[b];
-      const dSet = dv4 >= 0 ? cidrs.lookupV4(dv4) : dv6 !== null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(records[b].dst);
+      const dSet = !anyCidrs ? 0 : dv4 >= 0 ? cidrs.lookupV4(dv4) : dv6 !== null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(records[b].dst);
       if (dSet !== 0) {
         const from = setIndex[2 * dSet];
         const to = from + setIndex[2 * dSet + 1];
