@@ -119,90 +119,139 @@ function fieldsOf(records: readonly SelectedRecord[]): OutputField[] {
 }
 
 /**
+ * Columns the encoder reads the records into, reused from block to block (a batch's block is
+ * encoded every few milliseconds: allocating them each time cost more than filling them). They
+ * hold only selected records' values; text columns are emptied after each block.
+ */
+const scratch = {
+  criteria: new Uint32Array(0),
+  numbers: [] as Float64Array[],
+  ids: [] as Uint32Array[],
+  texts: [] as (string | null)[][],
+};
+
+function scratchColumn(raw: Raw, c: number, n: number): RawColumn {
+  if (raw === Raw.NUMBER) {
+    if ((scratch.numbers[c]?.length ?? 0) < n) scratch.numbers[c] = new Float64Array(Math.max(n, 1024));
+    return scratch.numbers[c];
+  }
+  if (raw === Raw.STRING) {
+    if ((scratch.ids[c]?.length ?? 0) < n) scratch.ids[c] = new Uint32Array(Math.max(n, 1024));
+    return scratch.ids[c];
+  }
+  scratch.texts[c] ??= [];
+  return scratch.texts[c];
+}
+
+/** How a read column is written: its kind; for TEXT its values joined (ASCII); for a TEXT column that was not ASCII, its dictionary ids. */
+interface PlannedColumn {
+  kind: Kind;
+  joined?: string;
+  ids?: Uint32Array;
+}
+
+/**
  * Encodes up to MAX_BLOCK_RECORDS selected records into one block. `fields` is the approval's
  * output field list when the caller has it (every record of one selector carries exactly those;
  * a field outside the list is not stored); without it the block holds every field any record has.
+ * The block owns its whole ArrayBuffer (it can be transferred to another thread as it is).
  */
 export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?: readonly OutputField[]): Buffer {
   const n = records.length;
   if (n > MAX_BLOCK_RECORDS) throw new RangeError(`a block holds at most ${MAX_BLOCK_RECORDS} records`);
   const columnsOf = fields ? OUTPUT_FIELDS.filter((f) => fields.includes(f)) : fieldsOf(records);
   const interner = new ValueInterner();
-  const dictionary = interner.values;
   const intern = (s: string): number => interner.intern(s);
-  const criteria = new Uint32Array(n);
+  if (scratch.criteria.length < n) scratch.criteria = new Uint32Array(Math.max(n, 1024));
+  const criteria = scratch.criteria;
   const raws = columnsOf.map(rawOf);
-  const read: RawColumn[] = raws.map((raw) => (raw === Raw.TEXT ? new Array<string | null>(n) : raw === Raw.STRING ? new Uint32Array(n) : new Float64Array(n)));
-  extractorFor(columnsOf)(records, read, criteria, intern);
-  const columns: { kind: Kind; data: Uint32Array | Float64Array; text?: Buffer }[] = [];
-  for (let c = 0; c < columnsOf.length; c++) {
-    if (raws[c] === Raw.TEXT) {
-      const values = read[c] as (string | null)[];
-      columns.push(textColumn(values) ?? { kind: Kind.STR, data: Uint32Array.from(values, (v) => (v === null ? ABSENT : intern(v))) });
-      continue;
+  const read = raws.map((raw, c) => scratchColumn(raw, c, n));
+  try {
+    extractorFor(columnsOf)(records, read, criteria, intern);
+    // Kinds first (a TEXT column that is not ASCII adds to the dictionary), then the dictionary.
+    const plan: PlannedColumn[] = [];
+    for (let c = 0; c < columnsOf.length; c++) {
+      if (raws[c] === Raw.TEXT) {
+        // Exactly n values: the reused text columns are emptied after every block.
+        const values = read[c] as (string | null)[];
+        const joined = values.join('');
+        // UTF-8 length equals the string length exactly when every character is ASCII.
+        if (Buffer.byteLength(joined, 'utf8') === joined.length) plan.push({ kind: Kind.TEXT, joined });
+        else plan.push({ kind: Kind.STR, ids: Uint32Array.from(values, (v) => (v === null ? ABSENT : intern(v))) });
+      } else if (raws[c] === Raw.STRING) plan.push({ kind: Kind.STR });
+      else plan.push({ kind: fitsU32(read[c] as Float64Array, n) ? Kind.U32 : Kind.F64 });
     }
-    if (raws[c] === Raw.STRING) {
-      columns.push({ kind: Kind.STR, data: read[c] as Uint32Array });
-      continue;
+    const dict = JSON.stringify(interner.values);
+    const dictLength = Buffer.byteLength(dict, 'utf8');
+    const headerEnd = 13 + 2 * columnsOf.length + dictLength;
+    let size = align(headerEnd, 4) + 4 * n;
+    for (const p of plan) {
+      size = align(size, p.kind === Kind.F64 ? 8 : 4) + (p.kind === Kind.F64 ? 8 : 4) * n;
+      if (p.kind === Kind.TEXT) size += 4 + p.joined!.length;
     }
-    const col = read[c] as Float64Array;
-    let fitsU32 = true;
-    for (let i = 0; i < n; i++) {
-      const v = col[i];
-      // ABSENT itself marks "missing" in a U32 column: a real 0xffffffff goes to an F64 column.
-      if (!(v >= 0 && v < ABSENT && v === Math.floor(v))) {
-        fitsU32 = false;
-        break;
+    // Not zero-filled: every byte is written below, padding included.
+    const out = Buffer.allocUnsafeSlow(size);
+    out.writeUInt32LE(MAGIC, 0);
+    out.writeUInt32LE(n, 4);
+    out.writeUInt32LE(dictLength, 8);
+    out.writeUInt8(columnsOf.length, 12);
+    let o = 13;
+    columnsOf.forEach((field, c) => {
+      out[o++] = FIELD_INDEX.get(field)!;
+      out[o++] = plan[c].kind;
+    });
+    out.write(dict, o, 'utf8');
+    o = pad(out, headerEnd, 4);
+    new Uint32Array(out.buffer, o, n).set(criteria.subarray(0, n));
+    o += 4 * n;
+    for (let c = 0; c < plan.length; c++) {
+      const p = plan[c];
+      o = pad(out, o, p.kind === Kind.F64 ? 8 : 4);
+      if (p.kind === Kind.F64) new Float64Array(out.buffer, o, n).set((read[c] as Float64Array).subarray(0, n));
+      else if (p.kind === Kind.U32) {
+        const col = read[c] as Float64Array;
+        const u32 = new Uint32Array(out.buffer, o, n);
+        for (let i = 0; i < n; i++) u32[i] = col[i];
+      } else if (p.kind === Kind.STR) new Uint32Array(out.buffer, o, n).set(p.ids ?? (read[c] as Uint32Array).subarray(0, n));
+      else {
+        // TEXT: the end offset of each value (ABSENT when missing), then the characters.
+        const values = read[c] as (string | null)[];
+        const ends = new Uint32Array(out.buffer, o, n);
+        let end = 0;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          ends[i] = v === null ? ABSENT : (end += v.length);
+        }
+      }
+      o += (p.kind === Kind.F64 ? 8 : 4) * n;
+      if (p.kind === Kind.TEXT) {
+        out.writeUInt32LE(p.joined!.length, o);
+        out.write(p.joined!, o + 4, 'latin1');
+        o += 4 + p.joined!.length;
       }
     }
-    columns.push(fitsU32 ? { kind: Kind.U32, data: new Uint32Array(col) } : { kind: Kind.F64, data: col });
+    return out;
+  } finally {
+    // The reused text columns let go of the block's strings (addresses, tokens).
+    for (let c = 0; c < raws.length; c++) if (raws[c] === Raw.TEXT) (read[c] as (string | null)[]).length = 0;
   }
-  const dict = Buffer.from(JSON.stringify(dictionary), 'utf8');
-  let size = align(13 + 2 * columnsOf.length + dict.length, 4) + 4 * n;
-  for (const c of columns) {
-    size = align(size, c.kind === Kind.F64 ? 8 : 4) + c.data.byteLength;
-    if (c.text) size += 4 + c.text.length;
-  }
-  const out = Buffer.alloc(size);
-  out.writeUInt32LE(MAGIC, 0);
-  out.writeUInt32LE(n, 4);
-  out.writeUInt32LE(dict.length, 8);
-  out.writeUInt8(columnsOf.length, 12);
-  let o = 13;
-  columnsOf.forEach((field, c) => {
-    out[o++] = FIELD_INDEX.get(field)!;
-    out[o++] = columns[c].kind;
-  });
-  dict.copy(out, o);
-  o = align(o + dict.length, 4);
-  out.set(new Uint8Array(criteria.buffer), o);
-  o += 4 * n;
-  for (const c of columns) {
-    o = align(o, c.kind === Kind.F64 ? 8 : 4);
-    out.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), o);
-    o += c.data.byteLength;
-    if (c.text) {
-      out.writeUInt32LE(c.text.length, o);
-      c.text.copy(out, o + 4);
-      o += 4 + c.text.length;
-    }
-  }
-  return out;
 }
 
-/** A TEXT column (end offsets and the values back to back), or undefined if a value is not ASCII. */
-function textColumn(values: readonly (string | null)[]): { kind: Kind; data: Uint32Array; text: Buffer } | undefined {
-  const joined = values.join('');
-  // UTF-8 length equals the string length exactly when every character is ASCII.
-  if (Buffer.byteLength(joined, 'utf8') !== joined.length) return undefined;
-  const ends = new Uint32Array(values.length);
-  let end = 0;
-  for (let i = 0; i < values.length; i++) {
+/** Whether values[0, n) all fit a U32 column: integers in [0, ABSENT) (ABSENT marks "missing"). */
+function fitsU32(values: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v === null) ends[i] = ABSENT;
-    else ends[i] = end += v.length;
+    // v >>> 0 === v only for an integer in [0, 2^32); NaN (missing) fails it.
+    if (v >>> 0 !== v || v === ABSENT) return false;
   }
-  return { kind: Kind.TEXT, data: ends, text: Buffer.from(joined, 'latin1') };
+  return true;
+}
+
+/** Zeroes the bytes from `o` up to the next multiple of `to`, and returns that offset. */
+function pad(out: Buffer, o: number, to: number): number {
+  const next = align(o, to);
+  out.fill(0, o, next);
+  return next;
 }
 
 /** A decoded block: record i is (criteria[i], fields[i]). */

@@ -138,3 +138,17 @@ test('selected block: a TEXT offset past its text is refused as corrupt', () => 
   body.writeUInt32LE(200, text - 8);
   assert.throws(() => decodeSelectedBlock(body), (e: unknown) => e instanceof SakimoriError && e.code === 'SAKI_ERR_SELECTED_BLOCK_CORRUPT');
 });
+
+test('selected block: the encoder reuses its columns, yet each block holds only its own records and the same records give the same bytes', () => {
+  const small = Array.from({ length: 3 }, randomRecord);
+  const first = encodeSelectedBlock(small);
+  // A larger block (and one with non-ASCII text) fills the reused columns past what `small` needs.
+  encodeSelectedBlock(Array.from({ length: 2000 }, randomRecord));
+  encodeSelectedBlock([{ criteria: ['c'], fields: { src: 'ホスト', dst: '192.0.2.1', srcPort: 2 ** 33 } }]);
+  const again = encodeSelectedBlock(small);
+  assert.ok(again.equals(first), 'identical bytes, padding included');
+  assert.deepEqual(decodeSelectedBlock(again).fields, small.map((r) => r.fields));
+  // The block owns its whole buffer: it is transferred to the main thread without a copy.
+  assert.equal(again.byteOffset, 0);
+  assert.equal(again.buffer.byteLength, again.byteLength);
+});
