@@ -133,10 +133,20 @@ export class SelectionStage implements FlowSink {
     const onSelected = this.#o.onSelected;
     const kept = selectors.length > 1 || onSelected ? new Uint8Array(n) : undefined;
     let keptOnce = 0;
+    const sink = this.#o.sink;
     for (let s = 0; s < selectors.length; s++) {
-      const r = selectors[s].select(batch, this.#o.clock, behaviour?.scorer);
-      this.#o.sink.write(selectors[s].approvalId, r.selected, selectors[s].outputFields);
-      this.stored += r.selected.length;
+      let r: { indexes: readonly number[]; counts: SelectionCounts };
+      if (sink.writeBlocks) {
+        // A sink of blocks: the kept flows are encoded straight from the batch.
+        const b = selectors[s].selectBlocks(batch, this.#o.clock, behaviour?.scorer);
+        sink.writeBlocks(selectors[s].approvalId, b.blocks, b.indexes.length);
+        r = b;
+      } else {
+        const o = selectors[s].select(batch, this.#o.clock, behaviour?.scorer);
+        sink.write(selectors[s].approvalId, o.selected, selectors[s].outputFields);
+        r = o;
+      }
+      this.stored += r.indexes.length;
       addCounts(this.#windows[s], r.counts);
       const id = selectors[s].approvalId;
       let total = this.#totals.get(id);
@@ -149,7 +159,7 @@ export class SelectionStage implements FlowSink {
             keptOnce++;
           }
         }
-      } else keptOnce = r.selected.length;
+      } else keptOnce = r.indexes.length;
     }
     this.selected += keptOnce;
     this.erased += n - keptOnce;

@@ -15,6 +15,12 @@ export interface SelectedFlowSink {
   /** `fields`: the approval's output fields (CompiledSelector.outputFields), when known. */
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void;
   /**
+   * Blocks already encoded (CompiledSelector.selectBlocks: the kept flows straight from the batch,
+   * no record objects, no address text), `count` records in all. A sink that has it gets blocks
+   * from the selection stage instead of records.
+   */
+  writeBlocks?(approvalId: string, blocks: readonly EncodedBlock[], count: number): void;
+  /**
    * Hands on what the sink holds back: everything when `all`, else only what has waited its
    * longest delay. The selection stage calls it on every tick, and with `all` when it closes.
    */
@@ -92,6 +98,10 @@ export class SqliteSelectedFlowSink implements SelectedFlowSink {
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
     if (records.length > 0) this.#writer.insert(approvalId, encodeBlocks(records, fields), this.#now());
   }
+
+  writeBlocks(approvalId: string, blocks: readonly EncodedBlock[], count: number): void {
+    if (count > 0) this.#writer.insert(approvalId, blocks, this.#now());
+  }
 }
 
 /**
@@ -118,13 +128,16 @@ export class PostingSelectedFlowSink implements SelectedFlowSink {
   ) {}
 
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
-    if (records.length === 0) return;
-    const blocks = encodeBlocks(records, fields);
+    if (records.length > 0) this.writeBlocks(approvalId, encodeBlocks(records, fields), records.length);
+  }
+
+  writeBlocks(approvalId: string, blocks: readonly EncodedBlock[], count: number): void {
+    if (count === 0) return;
     if (this.#held === 0) this.#oldestMs = this.now();
     const list = this.#pending.get(approvalId);
     if (list) list.push(...blocks);
-    else this.#pending.set(approvalId, blocks);
-    this.#held += records.length;
+    else this.#pending.set(approvalId, [...blocks]);
+    this.#held += count;
     // Age is the caller's tick (flush(false)); size is checked here.
     if (this.#held >= this.maxRecords) this.flush(true);
   }

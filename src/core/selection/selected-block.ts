@@ -20,6 +20,7 @@
  * Only the fields of the records are written: what selection minimized away never reaches the block.
  */
 import { SakimoriError } from '../errors.js';
+import { formatIPv4Number } from '../flow/ip-address.js';
 import { ValueInterner } from '../value-interner.js';
 import { OUTPUT_FIELDS, type OutputField } from './criteria.js';
 import type { OutputRecord, SelectedRecord } from './selector.js';
@@ -62,17 +63,43 @@ function rawOf(field: OutputField): Raw {
 /** Column c of the block as read from the records: Float64Array, Uint32Array (dictionary ids) or the strings. */
 type RawColumn = Float64Array | Uint32Array | (string | null)[];
 
-type Extract = (records: readonly SelectedRecord[], columns: readonly RawColumn[], criteria: Uint32Array, intern: (s: string) => number) => void;
+/**
+ * Where an encoder reads the rows of a block from: statements run for row k (0 ≤ k < n) of the
+ * context `ctx` that declare `ids` (the row's criterion ids) and whatever value() uses, the value
+ * of an output field for that row as a JavaScript expression, and the helpers those may call.
+ * SelectedRecords are one source; the selector's batch columns are another (no record objects).
+ */
+export interface RowSource {
+  readonly name: string;
+  readonly setup: string;
+  value(field: OutputField): string;
+  /**
+   * For src and dst: an expression giving the IPv4 address as a number when the value would be
+   * its dotted quad made from that number (deferred text), else -1; value() is then not evaluated
+   * and the block's text is written from the number, without making the string.
+   */
+  ipv4?(field: OutputField): string;
+  readonly helpers?: Readonly<Record<string, unknown>>;
+}
+
+type Extract = (
+  ctx: unknown,
+  n: number,
+  columns: readonly RawColumn[],
+  addresses: readonly (Float64Array | undefined)[],
+  criteria: Uint32Array,
+  intern: (s: string) => number,
+) => void;
 
 const extractors = new Map<string, Extract>();
 
 /**
- * Reads the block's columns out of the records: one function per field list, compiled once, with
- * a named property load per field (a loop over field names would cost a keyed lookup per value).
- * The source is built only from OUTPUT_FIELDS names, as the selector's minimizer is.
+ * Reads the block's columns out of the rows: one function per source and field list, compiled
+ * once, with a named property load per field (a loop over field names would cost a keyed lookup
+ * per value). The source is built only from OUTPUT_FIELDS names, as the selector's minimizer is.
  */
-function extractorFor(fields: readonly OutputField[]): Extract {
-  const key = fields.join(',');
+function extractorFor(source: RowSource, fields: readonly OutputField[]): Extract {
+  const key = `${source.name}:${fields.join(',')}`;
   let fn = extractors.get(key);
   if (fn) return fn;
   const head: string[] = [];
@@ -81,30 +108,39 @@ function extractorFor(fields: readonly OutputField[]): Extract {
     if (!FIELD_INDEX.has(field) || !/^[A-Za-z]+$/.test(field)) throw new RangeError(`unknown output field ${field}`);
     head.push(`const c${c} = columns[${c}];`);
     const raw = rawOf(field);
-    if (raw === Raw.TEXT) body.push(`const v${c} = f.${field}; c${c}[i] = typeof v${c} === 'string' ? v${c} : null;`);
-    else if (raw === Raw.STRING) body.push(`const v${c} = f.${field}; c${c}[i] = typeof v${c} === 'string' ? intern(v${c}) : ${ABSENT};`);
-    else {
-      const value = TIME_FIELDS.has(field) ? `Math.round(f.${field})` : `f.${field}`;
-      body.push(`c${c}[i] = typeof f.${field} === 'number' ? ${value} : NaN;`);
+    if (raw === Raw.TEXT) {
+      head.push(`const a${c} = addresses[${c}];`);
+      const text = `const v${c} = ${source.value(field)}; c${c}[k] = typeof v${c} === 'string' ? v${c} : null;`;
+      const ipv4 = source.ipv4?.(field);
+      body.push(ipv4 === undefined ? `a${c}[k] = -1; ${text}` : `const n${c} = ${ipv4}; a${c}[k] = n${c}; if (n${c} >= 0) c${c}[k] = null; else { ${text} }`);
+      return;
     }
+    body.push(`const v${c} = ${source.value(field)};`);
+    if (raw === Raw.STRING) body.push(`c${c}[k] = typeof v${c} === 'string' ? intern(v${c}) : ${ABSENT};`);
+    else body.push(`c${c}[k] = typeof v${c} === 'number' ? ${TIME_FIELDS.has(field) ? `Math.round(v${c})` : `v${c}`} : NaN;`);
   });
+  const helpers = Object.entries(source.helpers ?? {});
   fn = new Function(
-    'records',
-    'columns',
-    'criteria',
-    'intern',
-    `${head.join('\n')}
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      const f = r.fields;
-      const c = r.criteria;
-      criteria[i] = intern(c.length === 1 ? c[0] : c.join(','));
+    ...helpers.map(([name]) => name),
+    `return function extract(ctx, n, columns, addresses, criteria, intern) {
+    ${head.join('\n')}
+    for (let k = 0; k < n; k++) {
+      ${source.setup}
+      criteria[k] = intern(ids.length === 1 ? ids[0] : ids.join(','));
       ${body.join('\n')}
-    }`,
-  ) as Extract;
+    }
+  };`,
+  )(...helpers.map(([, value]) => value)) as Extract;
   extractors.set(key, fn);
   return fn;
 }
+
+/** SelectedRecords as rows. */
+const RECORDS: RowSource = {
+  name: 'records',
+  setup: 'const row = ctx[k]; const ids = row.criteria; const f = row.fields;',
+  value: (field) => `f.${field}`,
+};
 
 /** Output fields present in any of the records, in OUTPUT_FIELDS order. */
 function fieldsOf(records: readonly SelectedRecord[]): OutputField[] {
@@ -128,7 +164,40 @@ const scratch = {
   numbers: [] as Float64Array[],
   ids: [] as Uint32Array[],
   texts: [] as (string | null)[][],
+  /** Beside each text column: the IPv4 number whose dotted quad the value is, or -1 (RowSource.ipv4). */
+  addresses: [] as Float64Array[],
 };
+
+function scratchAddresses(c: number, n: number): Float64Array {
+  if ((scratch.addresses[c]?.length ?? 0) < n) scratch.addresses[c] = new Float64Array(Math.max(n, 1024));
+  return scratch.addresses[c];
+}
+
+/** Characters of 0…255 in decimal, three slots each, and their count: IPv4 text written as bytes. */
+const OCTET_LENGTH = new Uint8Array(256);
+const OCTET_CHARS = new Uint8Array(256 * 3);
+for (let x = 0; x < 256; x++) {
+  const t = String(x);
+  OCTET_LENGTH[x] = t.length;
+  for (let j = 0; j < t.length; j++) OCTET_CHARS[3 * x + j] = t.charCodeAt(j);
+}
+
+function ipv4TextLength(a: number): number {
+  return 3 + OCTET_LENGTH[a >>> 24] + OCTET_LENGTH[(a >>> 16) & 255] + OCTET_LENGTH[(a >>> 8) & 255] + OCTET_LENGTH[a & 255];
+}
+
+/** Writes the dotted quad of `a` at `at`; returns the offset after it. */
+function writeIPv4Text(out: Uint8Array, at: number, a: number): number {
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const x = (a >>> shift) & 255;
+    const from = 3 * x;
+    out[at++] = OCTET_CHARS[from];
+    if (OCTET_LENGTH[x] > 1) out[at++] = OCTET_CHARS[from + 1];
+    if (OCTET_LENGTH[x] > 2) out[at++] = OCTET_CHARS[from + 2];
+    if (shift > 0) out[at++] = 0x2e;
+  }
+  return at;
+}
 
 function scratchColumn(raw: Raw, c: number, n: number): RawColumn {
   if (raw === Raw.NUMBER) {
@@ -143,11 +212,34 @@ function scratchColumn(raw: Raw, c: number, n: number): RawColumn {
   return scratch.texts[c];
 }
 
-/** How a read column is written: its kind; for TEXT its values joined (ASCII); for a TEXT column that was not ASCII, its dictionary ids. */
+/**
+ * How a read column is written: its kind; for TEXT its characters' count and, when every value is
+ * a string, the values joined (ASCII); for a TEXT column that was not ASCII, its dictionary ids.
+ */
 interface PlannedColumn {
   kind: Kind;
+  textLength?: number;
   joined?: string;
   ids?: Uint32Array;
+}
+
+/** The TEXT plan of a column with some values given as IPv4 numbers (written as bytes, no string). */
+function planMixedText(values: readonly (string | null)[], addresses: Float64Array, n: number, intern: (s: string) => number): PlannedColumn {
+  let length = 0;
+  let ascii = true;
+  for (let k = 0; k < n; k++) {
+    if (addresses[k] >= 0) length += ipv4TextLength(addresses[k]);
+    else {
+      const v = values[k];
+      if (v === null) continue;
+      length += v.length;
+      for (let j = 0; ascii && j < v.length; j++) if (v.charCodeAt(j) > 0x7f) ascii = false;
+    }
+  }
+  if (ascii) return { kind: Kind.TEXT, textLength: length };
+  const ids = new Uint32Array(n);
+  for (let k = 0; k < n; k++) ids[k] = addresses[k] >= 0 ? intern(formatIPv4Number(addresses[k])) : values[k] === null ? ABSENT : intern(values[k]!);
+  return { kind: Kind.STR, ids };
 }
 
 /**
@@ -157,26 +249,41 @@ interface PlannedColumn {
  * The block owns its whole ArrayBuffer (it can be transferred to another thread as it is).
  */
 export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?: readonly OutputField[]): Buffer {
-  const n = records.length;
+  return encodeRows(RECORDS, records, records.length, fields ? OUTPUT_FIELDS.filter((f) => fields.includes(f)) : fieldsOf(records));
+}
+
+/**
+ * Encodes rows 0…n of `ctx` as `source` reads them into one block with the columns `columnsOf`
+ * (in OUTPUT_FIELDS order): the same bytes encodeSelectedBlock makes of the records those rows
+ * would have become.
+ */
+export function encodeRows(source: RowSource, ctx: unknown, n: number, columnsOf: readonly OutputField[]): Buffer {
   if (n > MAX_BLOCK_RECORDS) throw new RangeError(`a block holds at most ${MAX_BLOCK_RECORDS} records`);
-  const columnsOf = fields ? OUTPUT_FIELDS.filter((f) => fields.includes(f)) : fieldsOf(records);
   const interner = new ValueInterner();
   const intern = (s: string): number => interner.intern(s);
   if (scratch.criteria.length < n) scratch.criteria = new Uint32Array(Math.max(n, 1024));
   const criteria = scratch.criteria;
   const raws = columnsOf.map(rawOf);
   const read = raws.map((raw, c) => scratchColumn(raw, c, n));
+  const addresses = raws.map((raw, c) => (raw === Raw.TEXT ? scratchAddresses(c, n) : undefined));
   try {
-    extractorFor(columnsOf)(records, read, criteria, intern);
+    extractorFor(source, columnsOf)(ctx, n, read, addresses, criteria, intern);
     // Kinds first (a TEXT column that is not ASCII adds to the dictionary), then the dictionary.
     const plan: PlannedColumn[] = [];
     for (let c = 0; c < columnsOf.length; c++) {
       if (raws[c] === Raw.TEXT) {
         // Exactly n values: the reused text columns are emptied after every block.
         const values = read[c] as (string | null)[];
+        const numbers = addresses[c]!;
+        let mixed = false;
+        for (let k = 0; k < n && !mixed; k++) mixed = numbers[k] >= 0;
+        if (mixed) {
+          plan.push(planMixedText(values, numbers, n, intern));
+          continue;
+        }
         const joined = values.join('');
         // UTF-8 length equals the string length exactly when every character is ASCII.
-        if (Buffer.byteLength(joined, 'utf8') === joined.length) plan.push({ kind: Kind.TEXT, joined });
+        if (Buffer.byteLength(joined, 'utf8') === joined.length) plan.push({ kind: Kind.TEXT, joined, textLength: joined.length });
         else plan.push({ kind: Kind.STR, ids: Uint32Array.from(values, (v) => (v === null ? ABSENT : intern(v))) });
       } else if (raws[c] === Raw.STRING) plan.push({ kind: Kind.STR });
       else plan.push({ kind: fitsU32(read[c] as Float64Array, n) ? Kind.U32 : Kind.F64 });
@@ -187,7 +294,7 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
     let size = align(headerEnd, 4) + 4 * n;
     for (const p of plan) {
       size = align(size, p.kind === Kind.F64 ? 8 : 4) + (p.kind === Kind.F64 ? 8 : 4) * n;
-      if (p.kind === Kind.TEXT) size += 4 + p.joined!.length;
+      if (p.kind === Kind.TEXT) size += 4 + p.textLength!;
     }
     // Not zero-filled: every byte is written below, padding included.
     const out = Buffer.allocUnsafeSlow(size);
@@ -214,21 +321,37 @@ export function encodeSelectedBlock(records: readonly SelectedRecord[], fields?:
         for (let i = 0; i < n; i++) u32[i] = col[i];
       } else if (p.kind === Kind.STR) new Uint32Array(out.buffer, o, n).set(p.ids ?? (read[c] as Uint32Array).subarray(0, n));
       else {
-        // TEXT: the end offset of each value (ABSENT when missing), then the characters.
+        // TEXT: the end offset of each value (ABSENT when missing), the characters' count, the characters.
         const values = read[c] as (string | null)[];
+        const numbers = addresses[c]!;
         const ends = new Uint32Array(out.buffer, o, n);
-        let end = 0;
-        for (let i = 0; i < n; i++) {
-          const v = values[i];
-          ends[i] = v === null ? ABSENT : (end += v.length);
+        const textAt = o + 4 * n + 4;
+        out.writeUInt32LE(p.textLength!, textAt - 4);
+        if (p.joined !== undefined) {
+          let end = 0;
+          for (let i = 0; i < n; i++) {
+            const v = values[i];
+            ends[i] = v === null ? ABSENT : (end += v.length);
+          }
+          out.write(p.joined, textAt, 'latin1');
+        } else {
+          let at = textAt;
+          for (let i = 0; i < n; i++) {
+            if (numbers[i] >= 0) at = writeIPv4Text(out, at, numbers[i]);
+            else {
+              const v = values[i];
+              if (v === null) {
+                ends[i] = ABSENT;
+                continue;
+              }
+              for (let j = 0; j < v.length; j++) out[at++] = v.charCodeAt(j);
+            }
+            ends[i] = at - textAt;
+          }
         }
       }
       o += (p.kind === Kind.F64 ? 8 : 4) * n;
-      if (p.kind === Kind.TEXT) {
-        out.writeUInt32LE(p.joined!.length, o);
-        out.write(p.joined!, o + 4, 'latin1');
-        o += 4 + p.joined!.length;
-      }
+      if (p.kind === Kind.TEXT) o += 4 + p.textLength!;
     }
     return out;
   } finally {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SakimoriError } from '../../../src/core/errors.js';
-import { decodeSelectedBlock, encodeSelectedBlock, MAX_BLOCK_RECORDS, selectedBlockCount } from '../../../src/core/selection/selected-block.js';
+import { decodeSelectedBlock, encodeRows, encodeSelectedBlock, MAX_BLOCK_RECORDS, selectedBlockCount, type RowSource } from '../../../src/core/selection/selected-block.js';
+import { formatIPv4Number } from '../../../src/core/flow/ip-address.js';
 import type { OutputRecord, SelectedRecord } from '../../../src/core/selection/selector.js';
 
 let seed = 17;
@@ -151,4 +152,32 @@ test('selected block: the encoder reuses its columns, yet each block holds only 
   // The block owns its whole buffer: it is transferred to the main thread without a copy.
   assert.equal(again.byteOffset, 0);
   assert.equal(again.buffer.byteLength, again.byteLength);
+});
+
+test('selected block: rows whose addresses come as IPv4 numbers are written as their dotted quads, beside strings, absent values and non-ASCII text', () => {
+  const rows = [
+    { ids: ['a'], src: 0x0a000001, srcText: null, dst: -1, dstText: '2001:db8::1' },
+    { ids: ['a'], src: 0xffffffff, srcText: null, dst: -1, dstText: null },
+    { ids: ['a', 'b'], src: -1, srcText: 'p1:00ff00ff00ff00ff', dst: 0, dstText: null },
+    { ids: ['b'], src: 0xc0000201, srcText: null, dst: -1, dstText: 'ホスト' },
+  ];
+  const source: RowSource = {
+    name: 'test-rows',
+    setup: 'const row = ctx[k]; const ids = row.ids;',
+    value: (field) => (field === 'src' ? 'row.srcText' : field === 'dst' ? 'row.dstText' : 'undefined'),
+    ipv4: (field) => (field === 'src' ? 'row.src' : 'row.dst'),
+  };
+  const expectText = (n: number, text: string | null) => (n >= 0 ? formatIPv4Number(n) : text ?? undefined);
+  const d = decodeSelectedBlock(encodeRows(source, rows, rows.length, ['src', 'dst']));
+  assert.deepEqual(d.criteria, rows.map((r) => r.ids));
+  assert.deepEqual(
+    d.fields.map((f) => [f.src, f.dst]),
+    rows.map((r) => [expectText(r.src, r.srcText), expectText(r.dst, r.dstText)]),
+  );
+  // The same rows as records (strings made first) give the same block, with the ASCII-only dst too.
+  for (const n of [4, 3]) {
+    const part = rows.slice(0, n);
+    const records = part.map((r) => ({ criteria: r.ids, fields: Object.fromEntries(Object.entries({ src: expectText(r.src, r.srcText), dst: expectText(r.dst, r.dstText) }).filter(([, v]) => v !== undefined)) }));
+    assert.ok(encodeRows(source, part, n, ['src', 'dst']).equals(encodeSelectedBlock(records, ['src', 'dst'])), `first ${n} rows`);
+  }
 });
