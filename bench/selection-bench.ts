@@ -10,6 +10,8 @@
  * Options (env): BENCH_NUMERIC=1 BENCH_HIT=0.1 BENCH_FLOWS=1000000 BENCH_CIDRS=100000 BENCH_PORT_RULES=1000 BENCH_RUNS=5
  *   BENCH_BATCH=5000 BENCH_FIELDS=start,end,src,dst (default: every output field) BENCH_ALLOW_DOMESTIC=1 (no pseudonyms)
  *   BENCH_NATIVE=0 (pseudonyms on the TypeScript HMAC even when the native accelerator is built)
+ *   BENCH_OUTPUT=blocks (selectBlocks: the kept flows encoded into stored blocks, as the collector's
+ *   stage does, instead of select()'s minimized record objects)
  *   BENCH_CPU_PROFILE=FILE (a V8 CPU profile of the timed runs only, for Chrome DevTools)
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -41,6 +43,7 @@ const CIDR_CRITERIA = 1000;
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
 const FIELDS = process.env.BENCH_FIELDS ? process.env.BENCH_FIELDS.split(',') : [...OUTPUT_FIELDS];
 const ALLOW_DOMESTIC = process.env.BENCH_ALLOW_DOMESTIC === '1';
+const BLOCKS = process.env.BENCH_OUTPUT === 'blocks';
 const NATIVE = process.env.BENCH_NATIVE === '0' ? undefined : nativeAddon();
 
 let seed = 0x5a4b1;
@@ -141,12 +144,13 @@ async function main(): Promise<void> {
     batches.push(b);
   }
   // Warm-up so the JIT has compiled the hot path before timing.
-  for (let k = 0; k < batches.length && k * BATCH < 100_000; k++) selector.select(batches[k], now);
+  const selectOne = BLOCKS ? (b: ClassifiedBatch) => selector.selectBlocks(b, now) : (b: ClassifiedBatch) => selector.select(b, now);
+  for (let k = 0; k < batches.length && k * BATCH < 100_000; k++) selectOne(batches[k]);
   const rates: number[] = [];
   // Records per CPU-second of this process (the select calls and the GC they cause): on a shared
   // machine the wall clock also measures the neighbours.
   const cpuRates: number[] = [];
-  let last = selector.select([], now);
+  let last: { counts: { in: number; selected: number; erased: number } } = selector.select([], now);
   // Garbage collection during the timed runs only (the flows' generation above collects too).
   const gcEntries: { startTime: number; duration: number }[] = [];
   const gcObserver = new PerformanceObserver((list) => {
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     const s = performance.now();
     const c0 = process.cpuUsage();
-    for (const b of batches) last = selector.select(b, now);
+    for (const b of batches) last = selectOne(b);
     const cpu = process.cpuUsage(c0);
     const secs = (performance.now() - s) / 1000;
     rates.push(FLOWS / secs);
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
   const c = last.counts;
   process.stdout.write(
     [
-      `numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${ALLOW_DOMESTIC ? 'none' : NATIVE ? `native(${NATIVE.sha256Accelerated() ? 'sha-extensions' : 'portable'})` : 'typescript'} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
+      `output=${BLOCKS ? 'blocks' : 'records'} numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${ALLOW_DOMESTIC ? 'none' : NATIVE ? `native(${NATIVE.sha256Accelerated() ? 'sha-extensions' : 'portable'})` : 'typescript'} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
       `build criteria+verify ${(t1 - t0).toFixed(0)} ms, compile selector ${(t2 - t1).toFixed(0)} ms`,
       `last batch: in=${c.in} selected=${c.selected} erased=${c.erased}`,
       `rss=${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; garbage collection during the timed runs: ${gcCount} pauses, ${gcMs.toFixed(0)} ms of ${timedMs.toFixed(0)} ms`,
