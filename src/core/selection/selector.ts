@@ -299,8 +299,8 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   // What scan() leaves for select(): its two erased-without-looking counts.
   let scannedDomesticDomestic = 0;
   let scannedOutOfScope = 0;
-  function select(flows: readonly ClassifiedFlow[] | ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
-    const batch = flows instanceof ClassifiedBatch ? flows : ClassifiedBatch.of(flows);
+  /** What select() and selectBlocks() share: which flows of the batch are kept, and the counts. */
+  function keep(batch: ClassifiedBatch, now: number | (() => number), behaviour: BehaviourScorer | undefined): { indexes: number[]; counts: SelectionCounts } {
     clearPending(0);
     if (srcToken.length < batch.length) {
       srcToken = new Int32Array(batch.length);
@@ -309,32 +309,24 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     const perCount = new Float64Array(n);
     const indexes: number[] = [];
     scan(batch, now, behaviour, perCount, indexes);
-    const domesticDomestic = scannedDomesticDomestic;
-    const outOfScope = scannedOutOfScope;
-    const selected = build(batch, indexes);
-    clearPending(indexes.length);
     const perCriterion: Record<string, number> = {};
     for (let i = 0; i < n; i++) if (perCount[i] !== 0) perCriterion[crit[i].id] = perCount[i];
-    return {
-      selected,
-      indexes,
-      counts: { in: batch.length, selected: selected.length, erased: batch.length - selected.length, domesticDomestic, outOfScope, perCriterion },
-    };
+    const kept = indexes.length;
+    return { indexes, counts: { in: batch.length, selected: kept, erased: batch.length - kept, domesticDomestic: scannedDomesticDomestic, outOfScope: scannedOutOfScope, perCriterion } };
+  }
+
+  function select(flows: readonly ClassifiedFlow[] | ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): SelectionResult {
+    const batch = flows instanceof ClassifiedBatch ? flows : ClassifiedBatch.of(flows);
+    const { indexes, counts } = keep(batch, now, behaviour);
+    const selected = build(batch, indexes);
+    clearPending(indexes.length);
+    return { selected, indexes, counts };
   }
 
   const blockColumns = OUTPUT_FIELDS.filter((f) => fields.includes(f));
   const rowSource = keptRowSource(needsPseudonym);
   function selectBlocks(batch: ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): BlockSelectionResult {
-    clearPending(0);
-    if (srcToken.length < batch.length) {
-      srcToken = new Int32Array(batch.length);
-      dstToken = new Int32Array(batch.length);
-    }
-    const perCount = new Float64Array(n);
-    const indexes: number[] = [];
-    scan(batch, now, behaviour, perCount, indexes);
-    const domesticDomestic = scannedDomesticDomestic;
-    const outOfScope = scannedOutOfScope;
+    const { indexes, counts } = keep(batch, now, behaviour);
     const blocks: { count: number; body: Uint8Array }[] = [];
     try {
       if (pending > 0) pseudonymizer!.pseudonyms(pendingAddresses, pending, pendingTokens);
@@ -349,13 +341,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     } finally {
       clearPending(indexes.length);
     }
-    const perCriterion: Record<string, number> = {};
-    for (let i = 0; i < n; i++) if (perCount[i] !== 0) perCriterion[crit[i].id] = perCount[i];
-    return {
-      blocks,
-      indexes,
-      counts: { in: batch.length, selected: indexes.length, erased: batch.length - indexes.length, domesticDomestic, outOfScope, perCriterion },
-    };
+    return { blocks, indexes, counts };
   }
 
   /**
