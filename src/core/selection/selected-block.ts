@@ -15,7 +15,9 @@
  *     ABSENT (U32, STR, TEXT).
  * Addresses (src, dst) are mostly distinct: they go to TEXT columns (one join and one copy per
  * column) rather than through the dictionary (a hash lookup per value); a column with a non-ASCII
- * value falls back to STR.
+ * value falls back to STR. Rows read straight from a batch (encodeRows with a RowSource that has
+ * ipv4(), the selection stage's path) give deferred IPv4 addresses as numbers, whose digits are
+ * written into the text directly: the same bytes, without making the strings.
  * Columns are 4- or 8-byte aligned in the block so they are read as typed-array views.
  * Only the fields of the records are written: what selection minimized away never reaches the block.
  */
