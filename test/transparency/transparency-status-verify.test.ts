@@ -92,7 +92,10 @@ test('POST /verify on the healthy log: ok, with the counts', async () => {
 });
 
 test('POST /verify after an entry row is edited in the database file: ok=false naming the entry', async () => {
+  // The running server may hold the write lock for a moment (a checkpoint): wait for it.
   execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 10000',
     join(dir, 'sakimori.db'),
     "DROP TRIGGER log_entries_append_only_u; UPDATE log_entries SET entry = replace(entry, 'dst_port=23', 'dst_port=22') WHERE seq = 15;",
   ]);

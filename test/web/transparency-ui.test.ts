@@ -143,7 +143,10 @@ describe('transparency log page: a cosigned log, then a row tampered behind the 
 
   test('an edited row turns Verify now red and names the entry', { timeout: 60_000 }, async () => {
     // An insider with file access edits entry 15, dropping the append-only trigger first.
+    // The running server may hold the write lock for a moment (a checkpoint): wait for it.
     execFileSync('sqlite3', [
+      '-cmd',
+      '.timeout 10000',
       join(server!.dataDir, 'sakimori.db'),
       "DROP TRIGGER log_entries_append_only_u; UPDATE log_entries SET entry = replace(entry, 'dst_port=23', 'dst_port=22') WHERE seq = 15;",
     ]);
