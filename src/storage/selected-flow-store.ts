@@ -5,7 +5,8 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { decodeSelectedBlock, encodeSelectedBlock, MAX_BLOCK_RECORDS } from '../core/selection/selected-block.js';
+import { decodeSelectedBlock, encodeSelectedBlock, MAX_BLOCK_RECORDS, type EncodedBlock } from '../core/selection/selected-block.js';
+export type { EncodedBlock };
 import type { OutputField } from '../core/selection/criteria.js';
 import type { OutputRecord, SelectedRecord } from '../core/selection/selector.js';
 import type { Database, SelectedFlowTable } from './schema.js';
@@ -35,12 +36,6 @@ const FIELD_COLUMNS: readonly (readonly [keyof OutputRecord, keyof SelectedFlowT
   ['samplingRate', 'sampling_rate'], ['inIf', 'in_if'], ['outIf', 'out_if'], ['srcAs', 'src_as'], ['dstAs', 'dst_as'], ['direction', 'direction'],
   ['srcCountry', 'src_country'], ['dstCountry', 'dst_country'],
 ];
-
-/** One encoded block of selected records (selected-block.ts) and how many records it holds. */
-export interface EncodedBlock {
-  count: number;
-  body: Uint8Array;
-}
 
 /** A batch's records as blocks of at most MAX_BLOCK_RECORDS, encoded with the approval's field list. */
 export function encodeBlocks(records: readonly SelectedRecord[], fields?: readonly OutputField[]): EncodedBlock[] {
@@ -96,7 +91,7 @@ export class SqliteSelectedFlowSink implements SelectedFlowSink {
   }
 
   write(approvalId: string, records: readonly SelectedRecord[], fields?: readonly OutputField[]): void {
-    if (records.length > 0) this.#writer.insert(approvalId, encodeBlocks(records, fields), this.#now());
+    if (records.length > 0) this.writeBlocks(approvalId, encodeBlocks(records, fields), records.length);
   }
 
   writeBlocks(approvalId: string, blocks: readonly EncodedBlock[], count: number): void {

@@ -172,13 +172,6 @@ export class FlowClassifier {
     this.#v4Side24 = this.#buildSideTables();
   }
 
-  /** Exact side of an IPv4 address (the rule of #resolveIPv4, without its registers). */
-  #exactSideIPv4(v4: number): number {
-    const special = specialOfIPv4(v4);
-    if (special !== undefined) return special.scope === 'local' ? this.#localSide : UNKNOWN;
-    return this.#sides[this.geo.countryIndexOfIPv4(v4)];
-  }
-
   /**
    * Fills #v4Side16 and #v4SideBlock16 and returns #v4Side24. The side is constant between
    * consecutive boundaries of the country ranges and the special-purpose ranges, so one exact
@@ -194,7 +187,8 @@ export class FlowClassifier {
       if (bounds.length === 0 || bounds[bounds.length - 1] !== x) bounds.push(x);
     }
     const MIXED = 255;
-    const runSide = bounds.map((x) => this.#exactSideIPv4(x) + 1);
+    // #v4Uniform16 is filled by now: #packedIPv4 gives the exact side.
+    const runSide = bounds.map((x) => (this.#packedIPv4(x) >>> 16) + 1);
     const lastOf = (k: number): number => (k + 1 < bounds.length ? bounds[k + 1] - 1 : 0xffffffff);
     const side16 = this.#v4Side16;
     for (let k = 0; k < bounds.length; k++) {
@@ -229,7 +223,7 @@ export class FlowClassifier {
   #sideOfIPv4In24(v4: number): number {
     const block = this.#v4SideBlock16[v4 >>> 16];
     const v = this.#v4Side24[((block - 1) << 8) | ((v4 >>> 8) & 255)];
-    return v !== 0 ? v - 1 : this.#exactSideIPv4(v4);
+    return v !== 0 ? v - 1 : this.#packedIPv4(v4) >>> 16;
   }
 
   #specialSide(special: SpecialRange): number {

@@ -102,9 +102,15 @@ export function emptyFlowRecord(source: FlowSource, exporter: string, observatio
   return new NeutralFlowRecord(source, exporter, observationDomain);
 }
 
+/** The IPv4 number whose dotted quad an address's text would be made from (deferred text: `text` is ''), else -1. */
+export function deferredIPv4(text: string, v4: number): number {
+  return text === '' && v4 >= 0 ? v4 : -1;
+}
+
 /** The text of an address: `text` itself, or the dotted quad of `v4` when its text was deferred (''). */
 export function addressText(text: string, v4: number): string {
-  return text !== '' || v4 < 0 ? text : formatIPv4Number(v4);
+  const deferred = deferredIPv4(text, v4);
+  return deferred < 0 ? text : formatIPv4Number(deferred);
 }
 
 /** Makes the deferred IPv4 text of a record (see `src`); records with text are left as they are. */

@@ -42,6 +42,12 @@ const TEXT_FIELDS: ReadonlySet<OutputField> = new Set(['src', 'dst']);
 /** Times are stored as whole milliseconds (the record may carry sub-millisecond interpolation). */
 const TIME_FIELDS: ReadonlySet<OutputField> = new Set(['start', 'end']);
 const FIELD_INDEX = new Map<string, number>(OUTPUT_FIELDS.map((f, i) => [f, i]));
+/** One encoded block of selected records and how many records it holds. */
+export interface EncodedBlock {
+  count: number;
+  body: Uint8Array;
+}
+
 /** Largest number of records in one block: record ids are block id × MAX_BLOCK_RECORDS + index. */
 export const MAX_BLOCK_RECORDS = 65_536;
 

@@ -4,7 +4,7 @@
  * Unselected flows are never copied, logged or retained: select() reads them and returns counts.
  * Domestic→domestic flows (内内) are never selected whatever the criteria (SYSTEM.md pillar 2).
  */
-import { addressText, type FlowRecord } from '../flow/flow-record.js';
+import { addressText, deferredIPv4, type FlowRecord } from '../flow/flow-record.js';
 import { parseCidr } from './address-text.js';
 import { isVerifiedApproval, type Channel, type VerifiedApproval } from './approval.js';
 import { CidrSet, type TaggedCidr } from './cidr-set.js';
@@ -13,7 +13,7 @@ import { BATCH_DIRECTIONS, ClassifiedBatch, DST_DOMESTIC, SRC_DOMESTIC } from '.
 import { criteriaHash, OUTPUT_FIELDS, parseCriteriaDocument, type CriteriaDocument, type OutputField } from './criteria.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import { SelectionError } from './selection-error.js';
-import { encodeRows, MAX_BLOCK_RECORDS, type RowSource } from './selected-block.js';
+import { encodeRows, MAX_BLOCK_RECORDS, type EncodedBlock, type RowSource } from './selected-block.js';
 
 /** Directions a channel may select (Act ch. 3, 4, 6). Anything else, including unknown, is erased. */
 export const CHANNEL_DIRECTIONS: Record<Channel, readonly string[]> = {
@@ -60,7 +60,7 @@ export interface SelectionResult {
 
 export interface BlockSelectionResult {
   /** The kept flows of the approval, as blocks of at most MAX_BLOCK_RECORDS records. */
-  blocks: { count: number; body: Uint8Array }[];
+  blocks: EncodedBlock[];
   indexes: number[];
   counts: SelectionCounts;
 }
@@ -327,7 +327,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const rowSource = keptRowSource(needsPseudonym);
   function selectBlocks(batch: ClassifiedBatch, now: number | (() => number), behaviour?: BehaviourScorer): BlockSelectionResult {
     const { indexes, counts } = keep(batch, now, behaviour);
-    const blocks: { count: number; body: Uint8Array }[] = [];
+    const blocks: EncodedBlock[] = [];
     try {
       if (pending > 0) pseudonymizer!.pseudonyms(pendingAddresses, pending, pendingTokens);
       for (let from = 0; from < indexes.length; from += MAX_BLOCK_RECORDS) {
@@ -549,10 +549,10 @@ function keptRowSource(pseudonymize: boolean): RowSource {
     ipv4: (field) => {
       // Deferred text: the block gets the dotted quad from the number, no string is made.
       const side = field === 'src' ? 'src' : 'dst';
-      const deferred = `(r.${side} === '' && r.${side}V4 >= 0 ? r.${side}V4 : -1)`;
+      const deferred = `deferred(r.${side}, r.${side}V4)`;
       return pseudonymize ? `((b.domestic[i] & ${side === 'src' ? SRC_DOMESTIC : DST_DOMESTIC}) !== 0 ? -1 : ${deferred})` : deferred;
     },
-    helpers: { text: addressText },
+    helpers: { text: addressText, deferred: deferredIPv4 },
   };
 }
 
