@@ -84,3 +84,47 @@ test('IPv6 index agrees with BlockList when the CIDRs share prefixes of 0 to 64 
     }
   }
 });
+
+test('IPv4: 100k random CIDRs and a /20 cut by hundreds of hosts agree with a scan of every CIDR, at every kind of edge', () => {
+  const r = rng(23);
+  const cidrs: { base: number; prefix: number; tag: number }[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const w = r();
+    // Mostly hosts and small blocks, a few wide ones overlapping everything under them (as threat lists).
+    const prefix = w < 0.0005 ? 8 + Math.floor(r() * 5) : w < 0.01 ? 13 + Math.floor(r() * 8) : 21 + Math.floor(r() * 12);
+    const mask = (0xffffffff << (32 - prefix)) >>> 0;
+    cidrs.push({ base: (Math.floor(r() * 2 ** 32) & mask) >>> 0, prefix, tag: i % 700 });
+  }
+  // 300 consecutive hosts and 40 /30s inside one /20: many ranges under one top-table entry.
+  for (let h = 0; h < 300; h++) cidrs.push({ base: (0xcb007000 + 2 * h) >>> 0, prefix: 32, tag: 700 + (h % 5) });
+  for (let k = 0; k < 40; k++) cidrs.push({ base: (0xcb007800 + 16 * k) >>> 0, prefix: 30, tag: 705 });
+  const text = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/`;
+  const set = CidrSet.compile(cidrs.map((c) => ({ cidr: parseCidr(`${text(c.base)}${c.prefix}`)!, tag: c.tag })));
+  assert.ok(set.rangeCount > 150_000, `${set.rangeCount} ranges`);
+  // Reference: every CIDR that could hold the address checked (all are /8 or longer: those of its /8).
+  const byTop = Array.from({ length: 256 }, () => [] as typeof cidrs);
+  for (const c of cidrs) byTop[c.base >>> 24].push(c);
+  const expected = (a: number): number[] => {
+    const tags = new Set<number>();
+    for (const c of byTop[a >>> 24]) {
+      const mask = (0xffffffff << (32 - c.prefix)) >>> 0;
+      if (((a & mask) >>> 0) === c.base) tags.add(c.tag);
+    }
+    return [...tags].sort((x, y) => x - y);
+  };
+  const probes: number[] = [0, 0xffffffff, 0xcb007000, 0xcb006fff, 0xcb007fff, 0xcb008000];
+  for (let h = 0; h < 700; h++) probes.push((0xcb007000 + h) >>> 0, (0xcb007800 + h) >>> 0);
+  for (let i = 0; i < 1500; i++) {
+    const c = cidrs[Math.floor(r() * cidrs.length)];
+    const end = c.base + 2 ** (32 - c.prefix) - 1;
+    probes.push(c.base, end, (c.base - 1) >>> 0, (end + 1) >>> 0);
+    // Both ends of the /20 around it and of its neighbours.
+    const cell = c.base - (c.base % 4096);
+    probes.push(cell, (cell - 1) >>> 0, cell + 4095, (cell + 4096) >>> 0);
+  }
+  for (let i = 0; i < 2000; i++) probes.push(Math.floor(r() * 2 ** 32) >>> 0);
+  for (const a of probes) {
+    if (a < 0 || a > 0xffffffff) continue;
+    assert.deepEqual([...set.lookup(text(a).slice(0, -1))], expected(a), text(a));
+  }
+});
