@@ -38,32 +38,64 @@ export interface SelectionStageOptions {
   behaviour?: { observe(batch: readonly ClassifiedFlow[]): void; scorer: BehaviourScorer };
 }
 
-/** Counts of one approval with every criterion at 0 (the selector reports only the ones that kept something). */
-function zeroCounts(selector: CompiledSelector): SelectionCounts {
-  const perCriterion: Record<string, number> = {};
-  for (const id of selector.criterionIds) perCriterion[id] = 0;
-  return { in: 0, selected: 0, erased: 0, domesticDomestic: 0, outOfScope: 0, perCriterion };
-}
+/**
+ * Counts of one approval over a window or since start. Per-criterion counts add up in an array
+ * parallel to the selector's criterionIds (a document may have thousands of criteria; naming them
+ * in an object per batch cost more than selecting); counts() names them, every criterion with 0.
+ */
+class CountsAccumulator {
+  in = 0;
+  selected = 0;
+  erased = 0;
+  domesticDomestic = 0;
+  outOfScope = 0;
+  readonly #ids: readonly string[];
+  readonly #perCriterion: Float64Array;
+  /** Counts of criteria not in #ids: a reloaded approval of the same id with other criteria (totals only). */
+  #other: Map<string, number> | undefined;
 
-function addCounts(into: SelectionCounts, c: SelectionCounts): void {
-  into.in += c.in;
-  into.selected += c.selected;
-  into.erased += c.erased;
-  into.domesticDomestic += c.domesticDomestic;
-  into.outOfScope += c.outOfScope;
-  for (const id in c.perCriterion) into.perCriterion[id] = (into.perCriterion[id] ?? 0) + c.perCriterion[id];
+  constructor(ids: readonly string[]) {
+    this.#ids = ids;
+    this.#perCriterion = new Float64Array(ids.length);
+  }
+
+  add(c: SelectionCounts, criterionCounts: Float64Array, ids: readonly string[]): void {
+    this.in += c.in;
+    this.selected += c.selected;
+    this.erased += c.erased;
+    this.domesticDomestic += c.domesticDomestic;
+    this.outOfScope += c.outOfScope;
+    const same = ids === this.#ids || (ids.length === this.#ids.length && ids.every((id, i) => id === this.#ids[i]));
+    if (same) {
+      for (let i = 0; i < criterionCounts.length; i++) this.#perCriterion[i] += criterionCounts[i];
+      return;
+    }
+    for (let i = 0; i < criterionCounts.length; i++) {
+      if (criterionCounts[i] === 0) continue;
+      const at = this.#ids.indexOf(ids[i]);
+      if (at >= 0) this.#perCriterion[at] += criterionCounts[i];
+      else (this.#other ??= new Map()).set(ids[i], (this.#other.get(ids[i]) ?? 0) + criterionCounts[i]);
+    }
+  }
+
+  counts(): SelectionCounts {
+    const perCriterion: Record<string, number> = {};
+    this.#ids.forEach((id, i) => (perCriterion[id] = this.#perCriterion[i]));
+    for (const [id, n] of this.#other ?? []) perCriterion[id] = n;
+    return { in: this.in, selected: this.selected, erased: this.erased, domesticDomestic: this.domesticDomestic, outOfScope: this.outOfScope, perCriterion };
+  }
 }
 
 export class SelectionStage implements FlowSink {
   readonly #o: SelectionStageOptions;
   #classifier: FlowClassifier | undefined;
   #selectors: readonly CompiledSelector[];
-  #windows: SelectionCounts[];
+  #windows: CountsAccumulator[];
   #windowStart: number;
   /** The columns every batch is classified into (reused; released at the end of each write). */
   readonly #batch = new ClassifiedBatch();
   /** Counts since start per approval id, kept across reloads (for the status API). */
-  readonly #totals = new Map<string, SelectionCounts>();
+  readonly #totals = new Map<string, CountsAccumulator>();
   /** Records examined, records kept by at least one approval, records erased (kept by none). */
   in = 0;
   selected = 0;
@@ -75,7 +107,7 @@ export class SelectionStage implements FlowSink {
     this.#o = options;
     this.#classifier = options.classifier;
     this.#selectors = options.selectors;
-    this.#windows = options.selectors.map(zeroCounts);
+    this.#windows = options.selectors.map((s) => new CountsAccumulator(s.criterionIds));
     this.#windowStart = options.clock();
   }
 
@@ -88,13 +120,13 @@ export class SelectionStage implements FlowSink {
     this.flushAttestations();
     this.#selectors = selectors;
     this.#classifier = classifier;
-    this.#windows = selectors.map(zeroCounts);
+    this.#windows = selectors.map((s) => new CountsAccumulator(s.criterionIds));
   }
 
   /** Counts per approval id since start (a copy). */
   totals(): Map<string, SelectionCounts> {
     const out = new Map<string, SelectionCounts>();
-    for (const [id, c] of this.#totals) out.set(id, { ...c, perCriterion: { ...c.perCriterion } });
+    for (const [id, c] of this.#totals) out.set(id, c.counts());
     return out;
   }
 
@@ -135,7 +167,7 @@ export class SelectionStage implements FlowSink {
     let keptOnce = 0;
     const sink = this.#o.sink;
     for (let s = 0; s < selectors.length; s++) {
-      let r: { indexes: readonly number[]; counts: SelectionCounts };
+      let r: { indexes: readonly number[]; counts: SelectionCounts; criterionCounts: Float64Array };
       if (sink.writeBlocks) {
         // A sink of blocks: the kept flows are encoded straight from the batch.
         const b = selectors[s].selectBlocks(batch, this.#o.clock, behaviour?.scorer);
@@ -147,11 +179,12 @@ export class SelectionStage implements FlowSink {
         r = o;
       }
       this.stored += r.indexes.length;
-      addCounts(this.#windows[s], r.counts);
+      const ids = selectors[s].criterionIds;
+      this.#windows[s].add(r.counts, r.criterionCounts, ids);
       const id = selectors[s].approvalId;
       let total = this.#totals.get(id);
-      if (!total) this.#totals.set(id, (total = zeroCounts(selectors[s])));
-      addCounts(total, r.counts);
+      if (!total) this.#totals.set(id, (total = new CountsAccumulator(ids)));
+      total.add(r.counts, r.criterionCounts, ids);
       if (kept) {
         for (const i of r.indexes) {
           if (kept[i] === 0) {
@@ -187,10 +220,10 @@ export class SelectionStage implements FlowSink {
     const start = this.#windowStart;
     this.#windowStart = end;
     this.#selectors.forEach((selector, s) => {
-      const counts = this.#windows[s];
-      if (counts.in === 0) return;
-      this.#windows[s] = zeroCounts(selector);
-      this.#o.onAttestation(selectionAttestation({ selector, counts, windowStart: start, windowEnd: end, softwareVersion: this.#o.softwareVersion }));
+      const window = this.#windows[s];
+      if (window.in === 0) return;
+      this.#windows[s] = new CountsAccumulator(selector.criterionIds);
+      this.#o.onAttestation(selectionAttestation({ selector, counts: window.counts(), windowStart: start, windowEnd: end, softwareVersion: this.#o.softwareVersion }));
     });
   }
 
