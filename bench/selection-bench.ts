@@ -9,7 +9,7 @@
  * decode worker's nursery (`--max-semi-space-size=64`, collector.decoderYoungGenerationMb 192).
  * Options (env): BENCH_NUMERIC=1 BENCH_HIT=0.1 BENCH_FLOWS=1000000 BENCH_CIDRS=100000 BENCH_PORT_RULES=1000 BENCH_RUNS=5
  *   BENCH_BATCH=5000 BENCH_FIELDS=start,end,src,dst (default: every output field) BENCH_ALLOW_DOMESTIC=1 (no pseudonyms)
- *   BENCH_NATIVE=0 (pseudonyms on the TypeScript HMAC even when the native accelerator is built)
+ *   BENCH_NATIVE=0 (pseudonyms and IPv4 CIDR lookups in TypeScript even when the native accelerators are built)
  *   BENCH_OUTPUT=blocks (selectBlocks: the kept flows encoded into stored blocks, as the collector's
  *   stage does, instead of select()'s minimized record objects)
  *   BENCH_CPU_PROFILE=FILE (a V8 CPU profile of the timed runs only, for Chrome DevTools)
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const v = verifyApproval({ ...body, signatures: [signApproval(body, privateKey, 'k')] }, doc, new Map([['k', publicKey]]), Date.now(), { minSignatures: 1 });
   if (!v.ok) throw v.error;
   const t1 = performance.now();
-  const selector = compileSelector(doc, v.approval, { pseudonymizer: new Pseudonymizer('p1', Buffer.alloc(32, 9), NATIVE) });
+  const selector = compileSelector(doc, v.approval, { pseudonymizer: new Pseudonymizer('p1', Buffer.alloc(32, 9), NATIVE), cidrAccelerator: NATIVE });
   const t2 = performance.now();
   const cidrSample = criteria.slice(0, CIDR_CRITERIA).flatMap((c) => (c.match.anyCidrs ?? c.match.dstCidrs) as string[]);
   const inside = (): string => {
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const c = last.counts;
   process.stdout.write(
     [
-      `output=${BLOCKS ? 'blocks' : 'records'} numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${ALLOW_DOMESTIC ? 'none' : NATIVE ? `native(${NATIVE.sha256Accelerated() ? 'sha-extensions' : 'portable'})` : 'typescript'} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
+      `output=${BLOCKS ? 'blocks' : 'records'} numeric=${NUMERIC} batch=${BATCH} hit=${HIT} fields=${FIELDS.length} pseudonyms=${ALLOW_DOMESTIC ? 'none' : NATIVE ? `native(${NATIVE.sha256Accelerated() ? 'sha-extensions' : 'portable'})` : 'typescript'} cidr-lookups=${NATIVE ? 'native' : 'typescript'} criteria=${criteria.length} cidrs=${CIDRS} portRules=${PORT_RULES} flows=${FLOWS} runs=${RUNS}`,
       `build criteria+verify ${(t1 - t0).toFixed(0)} ms, compile selector ${(t2 - t1).toFixed(0)} ms`,
       `last batch: in=${c.in} selected=${c.selected} erased=${c.erased}`,
       `rss=${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; garbage collection during the timed runs: ${gcCount} pauses, ${gcMs.toFixed(0)} ms of ${timedMs.toFixed(0)} ms`,

@@ -288,6 +288,8 @@ static napi_value sha256_force_portable_js(napi_env env, napi_callback_info info
 }
 
 napi_value create_udp_receiver(napi_env env, napi_callback_info info);
+napi_value cidr_lookup_v4(napi_env env, napi_callback_info info);
+napi_value huge_page_buffer(napi_env env, napi_callback_info info);
 extern const uint32_t udp_receiver_max_sockets;
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -303,6 +305,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sha256Accelerated", NULL, sha256_accelerated_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"forcePortableSha256", NULL, sha256_force_portable_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"createUdpReceiver", NULL, create_udp_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"cidrLookupV4", NULL, cidr_lookup_v4, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"hugePageBuffer", NULL, huge_page_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

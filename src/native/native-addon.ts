@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SakimoriError } from '../core/errors.js';
+import type { CidrLookupAccelerator } from '../core/selection/cidr-set.js';
 import type { PseudonymAccelerator } from '../core/selection/pseudonym.js';
 
 /** The native UDP receive thread (native/src/udp_receiver.c); see src/collector/native-udp-receiver.ts. */
@@ -24,7 +25,7 @@ export interface NativeUdpReceiver {
 }
 
 /** `createPseudonymHasher` (PseudonymAccelerator): HMAC-SHA-256 pseudonyms from the key's midstates, in C. */
-export interface NativeAddon extends PseudonymAccelerator {
+export interface NativeAddon extends PseudonymAccelerator, CidrLookupAccelerator {
   /** True when SHA-256 runs on the CPU's SHA extensions, false on the portable C path. */
   sha256Accelerated(): boolean;
   /** Test hook: force the portable C path (or return to detection). */

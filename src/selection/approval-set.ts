@@ -16,6 +16,7 @@ import type { Pseudonymizer } from '../core/selection/pseudonym.js';
 import { parseRevocationList, type Revocation } from '../core/selection/revocation.js';
 import { SelectionError } from '../core/selection/selection-error.js';
 import { compileSelector, type CompiledSelector } from '../core/selection/selector.js';
+import { nativeAddon } from '../native/native-addon.js';
 import type { ApprovalRefusal, SelectionSettings } from './load-selection.js';
 
 /** What the API and the transparency log may know about a running approval: no criteria content beyond ids. */
@@ -132,7 +133,7 @@ export function loadApprovalSet(
     }
     let selector: CompiledSelector;
     try {
-      selector = compileSelector(criteria, a, { pseudonymizer });
+      selector = compileSelector(criteria, a, { pseudonymizer, cidrAccelerator: nativeAddon() });
     } catch (e) {
       refused.push({ approvalFile: src.approvalFile, code: e instanceof SelectionError ? e.code : 'SAKI_ERR_INTERNAL' });
       continue;

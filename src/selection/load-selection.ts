@@ -93,7 +93,7 @@ export function loadSelectors(settings: SelectionSettings, trustedKeys: Readonly
       continue;
     }
     try {
-      selectors.push(compileSelector(criteria, v.approval, { pseudonymizer }));
+      selectors.push(compileSelector(criteria, v.approval, { pseudonymizer, cidrAccelerator: nativeAddon() }));
     } catch (e) {
       refused.push({ approvalFile: a.approvalFile, code: e instanceof SelectionError ? e.code : 'SAKI_ERR_INTERNAL' });
     }

@@ -17,6 +17,26 @@ export interface TaggedCidr {
 }
 
 const EMPTY = new Int32Array(0);
+
+/** lookupColumnV4's mark for a row without an IPv4 address. */
+export const NO_IPV4 = -1;
+
+/**
+ * The native twin of lookupColumnV4 (native/src/cidr_lookup.c): the same tables, read a group of
+ * addresses at a time with prefetching, so the memory waits of random lookups overlap.
+ */
+export interface CidrLookupAccelerator {
+  cidrLookupV4(top: Uint32Array, tagged: Uint32Array, ranges: Uint32Array, addresses: Float64Array, n: number, out: Int32Array): void;
+  /** A zeroed buffer on memory advised for huge pages (fewer TLB misses on random reads). */
+  hugePageBuffer(bytes: number): ArrayBuffer;
+}
+
+/**
+ * IPv4 tables from this size on are put in one huge-page buffer when an accelerator is given: with
+ * 100k CIDRs (2 MiB of tables) that made the selection benchmark ≈ 20 % faster (measured with
+ * the kernel's THP setting at `always`); smaller tables stay in cache anyway.
+ */
+const HUGE_PAGE_TABLES_FROM = 1 << 20;
 const scratch = new Uint32Array(4);
 
 interface Sweep<P> {
@@ -87,6 +107,8 @@ export class CidrSet {
    * in this 8 KiB bitmap instead of two loads from the larger tables.
    */
   private readonly v4Tagged16: Uint32Array;
+  /** Whether the IPv4 tables are on memory advised for huge pages (large tables with an accelerator). */
+  readonly hugePageTables: boolean;
   private readonly v6Starts: Uint32Array;
   private readonly v6Sets: Int32Array;
   /**
@@ -99,7 +121,7 @@ export class CidrSet {
   private readonly v6Prefix0: number;
   private readonly v6Prefix1: number;
 
-  private constructor(sets: Int32Array[], v4: Sweep<number>, v6: Sweep<bigint>) {
+  private constructor(sets: Int32Array[], v4: Sweep<number>, v6: Sweep<bigint>, accelerator: CidrLookupAccelerator | undefined) {
     this.pool = new Int32Array(sets.reduce((a, x) => a + x.length, 0));
     this.setIndex = new Int32Array(2 * sets.length);
     let off = 0;
@@ -110,12 +132,16 @@ export class CidrSet {
       off += x.length;
     });
     const n = v4.starts.length;
-    this.v4Ranges = new Uint32Array(2 * n);
+    // The three IPv4 tables back to back: ranges, the /16 table, the /16 bitmap.
+    const words = 2 * n + 65537 + 2048;
+    this.hugePageTables = accelerator !== undefined && 4 * words >= HUGE_PAGE_TABLES_FROM;
+    const buffer = this.hugePageTables ? accelerator!.hugePageBuffer(4 * words) : new ArrayBuffer(4 * words);
+    this.v4Ranges = new Uint32Array(buffer, 0, 2 * n);
     for (let k = 0; k < n; k++) {
       this.v4Ranges[2 * k] = v4.starts[k];
       this.v4Ranges[2 * k + 1] = v4.setIds[k];
     }
-    this.v4Top = new Uint32Array(65537);
+    this.v4Top = new Uint32Array(buffer, 4 * 2 * n, 65537);
     let seg = 0;
     for (let h = 0; h < 65536; h++) {
       const base = h * 65536;
@@ -123,7 +149,7 @@ export class CidrSet {
       this.v4Top[h] = seg;
     }
     this.v4Top[65536] = n - 1;
-    this.v4Tagged16 = new Uint32Array(2048);
+    this.v4Tagged16 = new Uint32Array(buffer, 4 * (2 * n + 65537), 2048);
     for (let k = 0; k < n; k++) {
       if (v4.setIds[k] === 0) continue;
       const last = k + 1 < n ? v4.starts[k + 1] - 1 : 0xffffffff;
@@ -161,7 +187,8 @@ export class CidrSet {
     this.v6Top = top;
   }
 
-  static compile(entries: readonly TaggedCidr[]): CidrSet {
+  /** `accelerator` (native): the IPv4 tables on huge pages when they are large. Same answers either way. */
+  static compile(entries: readonly TaggedCidr[], accelerator?: CidrLookupAccelerator): CidrSet {
     const sets: Int32Array[] = [EMPTY];
     const interned = new Map<string, number>([['', 0]]);
     const intern = (tags: number[]): number => {
@@ -189,7 +216,7 @@ export class CidrSet {
     }
     const s4 = sweep(v4, 0, (a, b) => a - b, intern);
     const s6 = sweep(v6, 0n, cmpBig, intern);
-    return new CidrSet(sets, s4, s6);
+    return new CidrSet(sets, s4, s6, accelerator);
   }
 
   /** Number of elementary ranges (both families): a size measure for benchmarks and tests. */
@@ -231,6 +258,21 @@ export class CidrSet {
       else hi = mid - 1;
     }
     return r[2 * lo + 1];
+  }
+
+  /**
+   * The set ids of the IPv4 addresses `addresses[0, n)` into `out` (NO_IPV4 where a row has none:
+   * a negative number). With `accelerator`, in native code (the same answers, tested against this).
+   */
+  lookupColumnV4(addresses: Float64Array, n: number, out: Int32Array, accelerator?: CidrLookupAccelerator): void {
+    if (accelerator) {
+      accelerator.cidrLookupV4(this.v4Top, this.v4Tagged16, this.v4Ranges, addresses, n, out);
+      return;
+    }
+    for (let b = 0; b < n; b++) {
+      const a = addresses[b];
+      out[b] = a >= 0 ? this.lookupV4(a) : NO_IPV4;
+    }
   }
 
   lookupV6(w0: number, w1: number, w2: number, w3: number): number {

@@ -7,7 +7,7 @@
 import { addressText, deferredIPv4, type FlowRecord } from '../flow/flow-record.js';
 import { parseCidr } from './address-text.js';
 import { isVerifiedApproval, type Channel, type VerifiedApproval } from './approval.js';
-import { CidrSet, type TaggedCidr } from './cidr-set.js';
+import { CidrSet, type CidrLookupAccelerator, type TaggedCidr } from './cidr-set.js';
 import type { ClassifiedFlow } from './classified-flow.js';
 import { BATCH_DIRECTIONS, ClassifiedBatch, DST_DOMESTIC, SRC_DOMESTIC } from './classified-batch.js';
 import { criteriaHash, OUTPUT_FIELDS, parseCriteriaDocument, type CriteriaDocument, type OutputField } from './criteria.js';
@@ -75,6 +75,11 @@ export type BehaviourScorer = (selector: string, flow: ClassifiedFlow) => number
 export interface SelectorOptions {
   /** Required when the output carries src or dst and the document does not allow domestic addresses. */
   pseudonymizer?: Pseudonymizer;
+  /**
+   * Native IPv4 CIDR lookups (src/native): a batch's addresses are looked up in one call before
+   * the per-flow loop, its memory waits overlapped. Without it each flow looks its own up.
+   */
+  cidrAccelerator?: CidrLookupAccelerator;
 }
 
 export interface CompiledSelector {
@@ -180,7 +185,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     };
   });
   const singleIds: readonly (readonly string[])[] = crit.map((c) => Object.freeze([c.id]));
-  const cidrs = CidrSet.compile(tagged);
+  const cidrs = CidrSet.compile(tagged, options.cidrAccelerator);
   // Without any CIDR in the criteria no flow needs an address lookup.
   const anyCidrs = tagged.length > 0;
   const pool = cidrs.pool;
@@ -204,6 +209,10 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
   const candMark = new Uint32Array(n);
   const cand = new Int32Array(n);
   let epoch = 0;
+  // The batch's IPv4 set ids, when the accelerator looked them up before the per-flow loop.
+  const accelerator = anyCidrs ? options.cidrAccelerator : undefined;
+  let srcSets = new Int32Array(0);
+  let dstSets = new Int32Array(0);
 
   const allowedDirectionNames = new Set(CHANNEL_DIRECTIONS[approval.channel]);
   const feeds = new Set(approval.scope.feeds);
@@ -361,6 +370,14 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     const valid = () => approval.validFromMs <= t && t < until;
     untilChanged = false;
     let isValid = valid();
+    if (accelerator) {
+      if (srcSets.length < batch.length) {
+        srcSets = new Int32Array(batch.length);
+        dstSets = new Int32Array(batch.length);
+      }
+      cidrs.lookupColumnV4(srcV4, batch.length, srcSets, accelerator);
+      cidrs.lookupColumnV4(dstV4, batch.length, dstSets, accelerator);
+    }
     for (let b = 0; b < batch.length; b++) {
       if (clock && (b & 255) === 0 && b > 0) {
         t = clock();
@@ -391,7 +408,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       let nc = 0;
       const sv4 = srcV4[b];
       const sv6 = srcV6[b];
-      const sSet = !anyCidrs ? 0 : sv4 >= 0 ? cidrs.lookupV4(sv4) : sv6 !== null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(records[b].src);
+      const sSet = !anyCidrs ? 0 : sv4 >= 0 ? (accelerator ? srcSets[b] : cidrs.lookupV4(sv4)) : sv6 !== null ? cidrs.lookupV6(sv6[0], sv6[1], sv6[2], sv6[3]) : cidrs.lookupId(records[b].src);
       if (sSet !== 0) {
         const from = setIndex[2 * sSet];
         const to = from + setIndex[2 * sSet + 1];
@@ -410,7 +427,7 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
       }
       const dv4 = dstV4[b];
       const dv6 = dstV6[b];
-      const dSet = !anyCidrs ? 0 : dv4 >= 0 ? cidrs.lookupV4(dv4) : dv6 !== null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(records[b].dst);
+      const dSet = !anyCidrs ? 0 : dv4 >= 0 ? (accelerator ? dstSets[b] : cidrs.lookupV4(dv4)) : dv6 !== null ? cidrs.lookupV6(dv6[0], dv6[1], dv6[2], dv6[3]) : cidrs.lookupId(records[b].dst);
       if (dSet !== 0) {
         const from = setIndex[2 * dSet];
         const to = from + setIndex[2 * dSet + 1];
