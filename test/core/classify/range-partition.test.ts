@@ -105,3 +105,51 @@ test('IPv6RangeTable.locate equals a linear scan over 128-bit keys', () => {
     assert.equal(got, linear(k), `key ${k.toString(16)}`);
   }
 });
+
+test('IPv6RangeTable: crowded /16s (thousands of RIR-like starts) equal a binary search over 128-bit keys, at many edges inside them', () => {
+  const r = rng(13);
+  const keys = new Set<bigint>([0n]);
+  const rand128 = () => (BigInt(r()) << 96n) | (BigInt(r()) << 64n) | (BigInt(r()) << 32n) | BigInt(r());
+  // As RIR space: thousands of /29–/48 starts in 2a00::/16, hundreds in 2400::/16, a few dozen in
+  // two more /16s, a few anywhere.
+  const crowd = (top: bigint, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const prefix = 29 + (r() % 20);
+      const k = (top << 112n) | (rand128() & ((1n << 112n) - 1n));
+      keys.add(k & ~((1n << BigInt(128 - prefix)) - 1n));
+    }
+  };
+  crowd(0x2a00n, 5000);
+  crowd(0x2400n, 300);
+  crowd(0x2600n, 17);
+  crowd(0x2800n, 16);
+  for (let i = 0; i < 200; i++) keys.add(rand128());
+  // Starts on regular edges inside 2a00::/16.
+  for (let k = 0; k < 8192; k += 97) keys.add((0x2a00n << 112n) | (BigInt(k) << 99n));
+  const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const t = new IPv6RangeTable(packIPv6Partition(sorted, sorted.map(() => 1)).starts);
+  const reference = (k: bigint) => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (sorted[mid] <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const M = 0xffffffffn;
+  const probes = [0n, (1n << 128n) - 1n, ...sorted.flatMap((k) => [k, k + 1n, k > 0n ? k - 1n : 0n])];
+  for (const top of [0x2a00n, 0x2400n, 0x2600n]) {
+    for (let k = 0n; k < 1n << 16n; k += 7n) {
+      const edge = (top << 112n) | (k << 96n);
+      probes.push(edge, edge - 1n, edge + 1n);
+    }
+  }
+  for (let i = 0; i < 5000; i++) probes.push(rand128());
+  for (const k of probes) {
+    if (k < 0n || k >= 1n << 128n) continue;
+    const got = t.locate(Number((k >> 96n) & M), Number((k >> 64n) & M), Number((k >> 32n) & M), Number(k & M));
+    assert.equal(got, reference(k), `key ${k.toString(16)}`);
+  }
+});
