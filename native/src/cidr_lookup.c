@@ -135,7 +135,11 @@ napi_value huge_page_buffer(napi_env env, napi_callback_info info) {
   madvise(p, len, MADV_HUGEPAGE);
   napi_value ab;
   if (napi_create_external_arraybuffer(env, p, bytes, huge_finalize, (void *)(uintptr_t)len, &ab) != napi_ok) {
+    /* A runtime that refuses external buffers: the caller falls back to an ordinary one. */
     munmap(p, len);
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, "SAKI_ERR_NATIVE_MEMORY", "external buffers are not available");
     return NULL;
   }
   int64_t ignored;

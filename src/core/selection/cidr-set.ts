@@ -94,6 +94,16 @@ function wordsToBig(w: readonly number[]): bigint {
 
 const MAX128 = (1n << 128n) - 1n;
 
+/** A huge-page buffer, or undefined where the runtime refuses one (then an ordinary buffer serves). */
+function hugePageBuffer(accelerator: CidrLookupAccelerator, bytes: number): ArrayBuffer | undefined {
+  try {
+    const b = accelerator.hugePageBuffer(bytes);
+    return b instanceof ArrayBuffer && b.byteLength === bytes ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class CidrSet {
   /** All tag lists back to back; set `id` is pool[setIndex[2*id] … + setIndex[2*id+1]). */
   readonly pool: Int32Array;
@@ -134,8 +144,9 @@ export class CidrSet {
     const n = v4.starts.length;
     // The three IPv4 tables back to back: ranges, the /16 table, the /16 bitmap.
     const words = 2 * n + 65537 + 2048;
-    this.hugePageTables = accelerator !== undefined && 4 * words >= HUGE_PAGE_TABLES_FROM;
-    const buffer = this.hugePageTables ? accelerator!.hugePageBuffer(4 * words) : new ArrayBuffer(4 * words);
+    const huge = accelerator !== undefined && 4 * words >= HUGE_PAGE_TABLES_FROM ? hugePageBuffer(accelerator, 4 * words) : undefined;
+    this.hugePageTables = huge !== undefined;
+    const buffer = huge ?? new ArrayBuffer(4 * words);
     this.v4Ranges = new Uint32Array(buffer, 0, 2 * n);
     for (let k = 0; k < n; k++) {
       this.v4Ranges[2 * k] = v4.starts[k];

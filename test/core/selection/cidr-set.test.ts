@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlockList } from 'node:net';
 import { parseCidr } from '../../../src/core/selection/address-text.js';
-import { CidrSet } from '../../../src/core/selection/cidr-set.js';
+import { CidrSet, type CidrLookupAccelerator } from '../../../src/core/selection/cidr-set.js';
 import { randomAddress, randomCidrs, rng } from './fixtures.js';
 
 function blockList(cidrs: string[]): BlockList {
@@ -127,4 +127,37 @@ test('IPv4: 100k random CIDRs and a /20 cut by hundreds of hosts agree with a sc
     if (a < 0 || a > 0xffffffff) continue;
     assert.deepEqual([...set.lookup(text(a).slice(0, -1))], expected(a), text(a));
   }
+});
+
+test('an accelerator that cannot give a huge-page buffer (throws, or gives something else) leaves the tables in an ordinary buffer, same answers', () => {
+  const r = rng(29);
+  const cidrs = randomCidrs(r, 3000).filter((c) => !c.includes(':'));
+  // Enough ranges for 1 MiB of tables: many hosts besides.
+  for (let i = 0; i < 120_000; i++) cidrs.push(`${Math.floor(r() * 223) + 1}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}/32`);
+  const entries = cidrs.map((c, tag) => ({ cidr: parseCidr(c)!, tag: tag % 50 }));
+  const plain = CidrSet.compile(entries);
+  const lookups: CidrLookupAccelerator['cidrLookupV4'] = (top, tagged, ranges, addresses, n, out) => {
+    for (let i = 0; i < n; i++) out[i] = addresses[i] >= 0 ? plain.lookupV4(addresses[i]) : -1;
+  };
+  const given: unknown[] = [];
+  for (const hugePageBuffer of [
+    () => {
+      throw new Error('no external buffers here');
+    },
+    () => new SharedArrayBuffer(8),
+    (bytes: number) => new ArrayBuffer(bytes - 4),
+    (bytes: number) => {
+      const b = new ArrayBuffer(bytes);
+      given.push(b);
+      return b;
+    },
+  ]) {
+    const set = CidrSet.compile(entries, { cidrLookupV4: lookups, hugePageBuffer: hugePageBuffer as (bytes: number) => ArrayBuffer });
+    assert.equal(set.hugePageTables, given.length > 0);
+    for (let i = 0; i < 3000; i++) {
+      const a = Math.floor(r() * 2 ** 32);
+      assert.equal(set.lookupV4(a), plain.lookupV4(a));
+    }
+  }
+  assert.equal(given.length, 1, 'the buffer that fits is used');
 });
