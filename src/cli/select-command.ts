@@ -53,11 +53,12 @@ export async function selectCommand(argv: string[]): Promise<number> {
   let keyId = values['key-id'];
   if (keyId === undefined) {
     try {
-      keyId = (JSON.parse(readFileSync(values.approval, 'utf8')) as { signatures?: { keyId?: string }[] }).signatures?.[0]?.keyId;
+      const named = (JSON.parse(readFileSync(values.approval, 'utf8')) as { signatures?: { keyId?: unknown }[] }).signatures?.[0]?.keyId;
+      // A file that names no signing key is no approval: verification below refuses it with its code.
+      keyId = typeof named === 'string' && named !== '' ? named : 'trusted-key';
     } catch {
-      keyId = undefined;
+      throw new SakimoriError('SAKI_ERR_CONFIG_UNREADABLE', 'the approval file cannot be read as JSON');
     }
-    if (typeof keyId !== 'string') throw new SakimoriError('SAKI_ERR_CLI_USAGE', '--key-id is needed: the approval names no signing key');
   }
   let files: string[];
   try {
@@ -71,8 +72,8 @@ export async function selectCommand(argv: string[]): Promise<number> {
   const pseudonymizer = loadOrCreatePseudonymizer(config.dataDir, settings);
   const { selectors, refused } = loadSelectors(settings, trusted, pseudonymizer, now);
   if (refused.length > 0) {
-    const code = refused[0].code;
-    throw new SakimoriError(code in ERROR_CATALOGUE ? (code as ErrorCode) : 'SAKI_ERR_INTERNAL', 'approval refused; nothing selected');
+    const { code, reason } = refused[0];
+    throw new SakimoriError(code in ERROR_CATALOGUE ? (code as ErrorCode) : 'SAKI_ERR_INTERNAL', `approval refused, nothing selected: ${reason ?? code}`);
   }
   const geo = await loadGeoDatabase(nodeGeoIo(config.dataDir), (e) => process.stderr.write(`geo database: ${e.event} ${e.name}\n`));
   const classifier = new FlowClassifier(geo.db, createClassificationConfig(config.classification));
@@ -112,6 +113,13 @@ export async function selectCommand(argv: string[]): Promise<number> {
   decoder.expire(Number.POSITIVE_INFINITY);
   await emit();
   await out.end();
+  // Why records were erased, per approval (counts only), then the summary line.
+  for (const [id, c] of stage.totals()) {
+    const perCriterion = Object.entries(c.perCriterion).map(([k, n]) => `${k}=${n}`).join(' ');
+    process.stderr.write(
+      `approval ${id}: in=${c.in} selected=${c.selected} erased=${c.erased} (outside the approval's feeds, directions or validity: ${c.outOfScope}; domestic→domestic: ${c.domesticDomestic}; matched no criterion: ${c.erased - c.outOfScope - c.domesticDomestic}) per criterion: ${perCriterion}\n`,
+    );
+  }
   process.stderr.write(`in=${stage.in} selected=${stage.selected} erased=${stage.erased}\n`);
   return 0;
 }

@@ -8,7 +8,7 @@ import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SakimoriConfig } from '../config/config-schema.js';
-import { SakimoriError } from '../core/errors.js';
+import { ERROR_CATALOGUE, SakimoriError } from '../core/errors.js';
 import { verifyApproval } from '../core/selection/approval.js';
 import { Pseudonymizer } from '../core/selection/pseudonym.js';
 import { SelectionError } from '../core/selection/selection-error.js';
@@ -58,6 +58,11 @@ export function loadOrCreatePseudonymizer(dataDir: string, settings: Pick<Select
 export interface ApprovalRefusal {
   approvalFile: string;
   code: string;
+  /**
+   * What was wrong, for the person running `sakimori select` (e.g. which schema path). It may name
+   * the approval's id or key ids, so the collector logs and shows only `code` and the file.
+   */
+  reason?: string;
 }
 
 export interface LoadedSelectors {
@@ -89,14 +94,23 @@ export function loadSelectors(settings: SelectionSettings, trustedKeys: Readonly
     }
     const v = verifyApproval(approval, criteria, trustedKeys, now, { minSignatures: settings.minSignatures });
     if (!v.ok) {
-      refused.push({ approvalFile: a.approvalFile, code: v.error.code });
+      refused.push({ approvalFile: a.approvalFile, code: v.error.code, reason: refusalReason(v.error) });
       continue;
     }
     try {
       selectors.push(compileSelector(criteria, v.approval, { pseudonymizer, cidrAccelerator: nativeAddon() }));
     } catch (e) {
-      refused.push({ approvalFile: a.approvalFile, code: e instanceof SelectionError ? e.code : 'SAKI_ERR_INTERNAL' });
+      refused.push({ approvalFile: a.approvalFile, code: e instanceof SelectionError ? e.code : 'SAKI_ERR_INTERNAL', reason: e instanceof SelectionError ? refusalReason(e) : undefined });
     }
   }
   return { selectors, refused };
+}
+
+/** A refusal's message and, for a schema refusal, its first problems' paths ("signatures: Required"). */
+function refusalReason(e: SelectionError): string {
+  // The message without the code's catalogue text, which the caller's error repeats.
+  const base = `${ERROR_CATALOGUE[e.code].message}: `;
+  const detail = e.message.startsWith(base) ? e.message.slice(base.length) : e.message;
+  const issues = (e.details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
+  return issues && issues.length > 0 ? `${detail} (${issues.slice(0, 3).map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')})` : detail;
 }

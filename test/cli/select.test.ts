@@ -55,6 +55,13 @@ test('select: the example approval on a synthetic IPFIX capture keeps only match
     const r2 = run([...exampleArgs(dir), '--input', capture]);
     assert.equal(r2.status, 0, r2.stderr);
     assert.match(r2.stderr.trim().split('\n').at(-1)!, /^in=6 selected=2 erased=4$/);
+    // Before it, why the approval erased what it erased, and what each criterion kept: counts only.
+    // The flow from the documentation range has no acquirable direction (its side is unknown), so it
+    // is outside the channel; the other three matched no criterion (the telnet one goes abroad).
+    assert.match(
+      r2.stderr,
+      /^approval example-approval-2026-001: in=6 selected=2 erased=4 \(outside the approval's feeds, directions or validity: 1; domestic→domestic: 0; matched no criterion: 3\) per criterion: c2-known-hosts=0 telnet-scan-from-abroad=2 beaconing=0$/m,
+    );
     const lines = r2.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2);
     for (const l of lines) {
@@ -78,7 +85,19 @@ test('select: an expired approval is refused with its code; real captures count 
     args[args.indexOf('--now') + 1] = '2027-06-01T00:00:00Z';
     const r = run([...args, '--input', join(REPO_ROOT, 'examples/approvals/README.md')]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /SAKI_ERR_APPROVAL_EXPIRED/);
+    assert.match(r.stderr, /SAKI_ERR_APPROVAL_EXPIRED.*approval has expired/);
+    // Not an approval at all (the criteria given twice): refused by the approval schema, with where.
+    const notApproval = exampleArgs(dir);
+    notApproval[notApproval.indexOf('--approval') + 1] = join(EXAMPLES, 'criteria-c2-example.json');
+    const r3 = run([...notApproval, '--input', join(REPO_ROOT, 'examples/approvals/README.md')]);
+    assert.equal(r3.status, 1);
+    assert.match(r3.stderr, /SAKI_ERR_APPROVAL_ALTERED.*approval schema \(id: /);
+    // An approval file that is not JSON.
+    const notJson = exampleArgs(dir);
+    notJson[notJson.indexOf('--approval') + 1] = join(EXAMPLES, 'README.md');
+    const r4 = run([...notJson, '--input', join(REPO_ROOT, 'examples/approvals/README.md')]);
+    assert.equal(r4.status, 1);
+    assert.match(r4.stderr, /SAKI_ERR_CONFIG_UNREADABLE/);
     const capture = join(NETFLOW_CAPTURES, 'nfv5.pcap');
     if (existsSync(capture)) {
       const ok = run([...exampleArgs(dir), '--input', capture]);
