@@ -11,11 +11,13 @@ export const APPROVAL_USAGE = `sakimori approval keygen --out PREFIX
   Never overwrites. The key id of a key file is its name without .private.pem / .pem.
 
 sakimori approval create --channel agreement|foreign-foreign|foreign-domestic --scope FEED [--scope FEED...]
-                         --criteria FILE --valid-from ISO --valid-to ISO --key KEYFILE [--key KEYFILE...]
+                         [--operator ORG] --criteria FILE --valid-from ISO --valid-to ISO --key KEYFILE [--key KEYFILE...]
                          --out FILE [--id ID] [--approver NAME...] [--key-id ID...]
   Makes a commission approval (委員会の承認, Act Art. 17–18, 32–33) of the criteria document and signs
   it with every --key (Ed25519 private PEM), in the format the cyber-office instance verifies.
   --scope     an exporter address or exporter/observationDomain the approval covers (repeatable)
+  --operator  agreement (ch. 3) only, and required there: the consenting operator's organisation id;
+              it may read this approval's selected records
   --key-id    key ids in --key order (default: each key file's name without .private.pem)
   --approver  approving member ids (default: the key ids)
   --id        approval id (default: approval-<valid-from date>-<first 12 hex of the criteria hash>)
@@ -78,6 +80,7 @@ async function create(argv: string[]): Promise<number> {
     options: {
       channel: { type: 'string' },
       scope: { type: 'string', multiple: true },
+      operator: { type: 'string' },
       criteria: { type: 'string' },
       'valid-from': { type: 'string' },
       'valid-to': { type: 'string' },
@@ -92,6 +95,9 @@ async function create(argv: string[]): Promise<number> {
     throw new SakimoriError('SAKI_ERR_CLI_USAGE', `--channel must be one of ${CHANNELS.join(', ')}`);
   }
   if (!values.scope?.length) throw new SakimoriError('SAKI_ERR_CLI_USAGE', 'at least one --scope FEED is needed');
+  if ((values.channel === 'agreement') !== (values.operator !== undefined)) {
+    throw new SakimoriError('SAKI_ERR_CLI_USAGE', 'an agreement needs --operator ORG (the consenting operator), and only an agreement takes it');
+  }
   if (!values.criteria) throw new SakimoriError('SAKI_ERR_CLI_USAGE', '--criteria FILE is needed');
   if (!values.key?.length) throw new SakimoriError('SAKI_ERR_CLI_USAGE', 'at least one --key KEYFILE is needed');
   if (!values.out) throw new SakimoriError('SAKI_ERR_CLI_USAGE', '--out FILE is needed');
@@ -112,7 +118,7 @@ async function create(argv: string[]): Promise<number> {
   const body: ApprovalBody = {
     id: values.id ?? `approval-${validFrom.slice(0, 10)}-${hash.slice(0, 12)}`,
     channel: values.channel as Channel,
-    scope: { feeds: values.scope },
+    scope: values.operator !== undefined ? { feeds: values.scope, operator: values.operator } : { feeds: values.scope },
     criteriaHash: hash,
     validFrom,
     validTo,

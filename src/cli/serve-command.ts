@@ -101,7 +101,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const collector = new Collector(config, log, { transparency, onDetections });
   const listeners = await collector.start();
   const flows = config.role === 'carrier' ? new FlowQueries(db.db) : undefined;
-  const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency } : undefined;
+  // Under an agreement (ch. 3) the results go back to the consenting operator the approval names.
+  const agreementsOf = (operator: string): string[] =>
+    (collector.selectionStatus()?.approvals ?? []).filter((a) => a.channel === 'agreement' && a.operator === operator).map((a) => a.id);
+  const selected = config.role === 'cyber-office' ? { queries: new SelectedFlowQueries(db.db), transparency, agreementsOf } : undefined;
   if (config.demo.enabled) await detectionStore.upsert(syntheticDetections(Date.now()), Date.now());
   let hub: HubService | undefined;
   if (config.hub.enabled) {

@@ -24,6 +24,8 @@ export interface ApprovalSummary {
   id: string;
   channel: Channel;
   feeds: string[];
+  /** Agreement only: the consenting operator, who may read this approval's selected records. */
+  operator?: string;
   criteriaHash: string;
   criteriaIds: string[];
   validFrom: string;
@@ -147,6 +149,7 @@ export function loadApprovalSet(
         id: a.id,
         channel: a.channel,
         feeds: [...a.scope.feeds],
+        ...(a.scope.operator !== undefined ? { operator: a.scope.operator } : {}),
         criteriaHash: a.criteriaHash,
         criteriaIds: v.criteria.criteria.map((c) => c.id),
         validFrom: a.validFrom,

@@ -168,18 +168,18 @@ export function rowToSelectedView(r: SelectedFlowTable): SelectedFlowView {
 export class SelectedFlowQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The `limit` most recently stored records, newest first: blocks, then legacy rows. */
-  async recent(limit: number): Promise<SelectedFlowView[]> {
+  /**
+   * The `limit` most recently stored records, newest first: blocks, then legacy rows. With
+   * `approvalIds`, only records those approvals selected (none when the list is empty).
+   */
+  async recent(limit: number, approvalIds?: readonly string[]): Promise<SelectedFlowView[]> {
     const out: SelectedFlowView[] = [];
+    if (approvalIds !== undefined && approvalIds.length === 0) return out;
     let before = Number.MAX_SAFE_INTEGER;
     while (out.length < limit) {
-      const block = await this.db
-        .selectFrom('selected_blocks')
-        .select(['id', 'approval_id', 'stored_ms', 'record_count', 'body'])
-        .where('id', '<', before)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      let q = this.db.selectFrom('selected_blocks').select(['id', 'approval_id', 'stored_ms', 'record_count', 'body']).where('id', '<', before);
+      if (approvalIds !== undefined) q = q.where('approval_id', 'in', [...approvalIds]);
+      const block = await q.orderBy('id', 'desc').limit(1).executeTakeFirst();
       if (!block) break;
       const id = block.id ?? 0;
       before = id;
@@ -192,7 +192,9 @@ export class SelectedFlowQueries {
       }
     }
     if (out.length < limit) {
-      const rows = await this.db.selectFrom('selected_flows').selectAll().orderBy('id', 'desc').limit(limit - out.length).execute();
+      let q = this.db.selectFrom('selected_flows').selectAll();
+      if (approvalIds !== undefined) q = q.where('approval_id', 'in', [...approvalIds]);
+      const rows = await q.orderBy('id', 'desc').limit(limit - out.length).execute();
       for (const r of rows) out.push(rowToSelectedView(r));
     }
     return out;

@@ -23,6 +23,24 @@ function setup(failingLog = false) {
     { criteria: ['telnet-scan-from-abroad'], fields: { start: 1000, end: 2000, src: '198.18.0.9', dst: 'p1:0123456789abcdef', dstPort: 23, proto: 6, direction: 'foreign-domestic' } },
     { criteria: ['c2', 'telnet-scan-from-abroad'], fields: { start: 3000, end: 4000, src: 'p1:fedcba9876543210', dst: '198.18.0.10', dstPort: 2323, proto: 6 } },
   ]);
+  return finish(dir, lines, logger, db, failingLog);
+}
+
+/** With two agreements (operator-a's, operator-b's) whose records are stored between the others. */
+function setupAgreements() {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-selected-api-'));
+  const lines: string[] = [];
+  const logger = createLogger('debug', new Writable({ write: (chunk, _e, cb) => (lines.push(String(chunk)), cb()) }));
+  const db = openSqlite(dir);
+  const sink = new SqliteSelectedFlowSink(db.raw);
+  sink.write('agreement-a', [{ criteria: ['own-telnet'], fields: { start: 1000, dstPort: 23, proto: 6 } }]);
+  sink.write('approval-1', [{ criteria: ['c2'], fields: { start: 1500, dstPort: 443, proto: 6 } }]);
+  sink.write('agreement-b', [{ criteria: ['own-rdp'], fields: { start: 2000, dstPort: 3389, proto: 6 } }]);
+  sink.write('agreement-a', [{ criteria: ['own-telnet'], fields: { start: 3000, dstPort: 2323, proto: 6 } }]);
+  return finish(dir, lines, logger, db, false, (operator) => ({ 'operator-a': ['agreement-a'], 'operator-b': ['agreement-b'] })[operator] ?? []);
+}
+
+function finish(dir: string, lines: string[], logger: ReturnType<typeof createLogger>, db: ReturnType<typeof openSqlite>, failingLog: boolean, agreementsOf?: (operator: string) => string[]) {
   const real = openTransparencyLog(dir);
   const transparency: TransparencyLog = failingLog
     ? Object.assign(Object.create(real) as TransparencyLog, { append: () => Promise.reject(new Error('disk full')) })
@@ -36,7 +54,7 @@ function setup(failingLog = false) {
     metrics: () => '',
     version: 'test',
     transparency: real,
-    selected: { queries: new SelectedFlowQueries(db.db), transparency },
+    selected: { queries: new SelectedFlowQueries(db.db), transparency, ...(agreementsOf ? { agreementsOf } : {}) },
   });
   const close = async () => {
     await real.close();
@@ -107,6 +125,43 @@ test('GET /api/v1/selected: when the access cannot be recorded, 500 and no data'
     const text = await res.text();
     assert.ok(!text.includes('198.18.0') && !text.includes('p1:'));
     assert.equal((JSON.parse(text) as { code: string }).code, 'SAKI_ERR_INTERNAL');
+  } finally {
+    await close();
+  }
+});
+
+test('GET /api/v1/selected as an operator: only the records of the agreements that name it, the read recorded with its organisation', async () => {
+  const { app, real, close } = setupAgreements();
+  try {
+    const read = async (organisation: string | undefined) => {
+      const headers: Record<string, string> = { 'x-sakimori-user': 'soc-1', 'x-sakimori-role': 'operator', ...(organisation !== undefined ? { 'x-sakimori-organisation': organisation } : {}) };
+      const res = await app.request(url(PURPOSE, 10), { headers });
+      return { status: res.status, body: (await res.json()) as { code?: string; records?: { approvalId: string; fields: { dstPort: number } }[]; accessEntrySeq?: number } };
+    };
+    const a = await read('operator-a');
+    assert.equal(a.status, 200);
+    assert.deepEqual(a.body.records!.map((r) => [r.approvalId, r.fields.dstPort]), [['agreement-a', 2323], ['agreement-a', 23]]);
+    const [entry] = await real.entries(a.body.accessEntrySeq!, a.body.accessEntrySeq! + 1);
+    const e = JSON.parse(entry.entry) as { actor: { who: string; role: string; organisation: string }; query: string; resultCount: number };
+    assert.deepEqual(e.actor, { who: 'soc-1', role: 'operator', organisation: 'operator-a' });
+    assert.equal(e.query, 'GET /api/v1/selected limit=10 approvals=agreement-a');
+    assert.equal(e.resultCount, 2);
+    const b = await read('operator-b');
+    assert.deepEqual(b.body.records!.map((r) => r.approvalId), ['agreement-b']);
+    // An operator no agreement names reads nothing (the read is still recorded); the analyst reads all.
+    const none = await read('operator-z');
+    assert.equal(none.status, 200);
+    assert.deepEqual(none.body.records, []);
+    const all = await app.request(url(PURPOSE, 10), { headers: { 'x-sakimori-user': 'u1', 'x-sakimori-role': 'cyber-office-analyst' } });
+    assert.equal(((await all.json()) as { records: unknown[] }).records.length, 4);
+    // Without its organisation, or with a malformed one, an operator is refused and nothing is recorded.
+    const size = await real.size();
+    for (const org of [undefined, '', 'operator a', 'x'.repeat(129)]) {
+      const r = await read(org);
+      assert.equal(r.status, 403, String(org));
+      assert.equal(r.body.code, 'SAKI_ERR_FORBIDDEN');
+    }
+    assert.equal(await real.size(), size);
   } finally {
     await close();
   }

@@ -75,3 +75,31 @@ test('approval keygen + create: a two-key approval verifies; wrong key, altered 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('approval create: an agreement needs --operator and carries it in the signed scope; other channels refuse it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saki-approval-'));
+  try {
+    assert.equal(run(['approval', 'keygen', '--out', join(dir, 'member-a')]).status, 0);
+    const base = (channel: string, out: string) => [
+      'approval', 'create', '--channel', channel, '--scope', '192.0.2.7',
+      '--criteria', CRITERIA, '--valid-from', '2026-01-01T00:00:00Z', '--valid-to', '2026-07-01T00:00:00Z',
+      '--key', join(dir, 'member-a.private.pem'), '--out', join(dir, out),
+    ];
+    const missing = run(base('agreement', 'a.json'));
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /SAKI_ERR_CLI_USAGE.*--operator/);
+    const extra = run([...base('foreign-foreign', 'b.json'), '--operator', 'operator-a']);
+    assert.equal(extra.status, 2);
+    const bad = run([...base('agreement', 'c.json'), '--operator', 'not an id']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /SAKI_ERR_APPROVAL_ALTERED/);
+    const ok = run([...base('agreement', 'd.json'), '--operator', 'operator-a']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const approval = json(join(dir, 'd.json'));
+    assert.deepEqual(approval.scope, { feeds: ['192.0.2.7'], operator: 'operator-a' });
+    const v = verifyApproval(approval, json(CRITERIA), new Map([['member-a', pub(join(dir, 'member-a.public.pem'))]]), Date.parse('2026-02-01T00:00:00Z'), { minSignatures: 1 });
+    assert.ok(v.ok && v.approval.scope.operator === 'operator-a');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

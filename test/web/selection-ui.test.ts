@@ -52,7 +52,7 @@ describe('selection page: cyber-office role, demo replay under a demo approval',
     const body: ApprovalBody = {
       id: APPROVAL_ID,
       channel: 'agreement',
-      scope: { feeds: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'] },
+      scope: { feeds: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'], operator: 'demo-operator' },
       criteriaHash: criteriaHash(criteria),
       validFrom: new Date(now - 3600_000).toISOString(),
       validTo: new Date(now + 3600_000).toISOString(),
@@ -124,6 +124,21 @@ describe('selection page: cyber-office role, demo replay under a demo approval',
     const entry = JSON.parse(((await res.json()) as { entries: { entry: string }[] }).entries[0].entry) as { type: string; actor: { who: string; role: string }; purpose: string };
     assert.deepEqual([entry.type, entry.actor.who, entry.actor.role, entry.purpose], ['selected-data-access', 'analyst-1', 'cyber-office-analyst', purpose]);
     await screenshot(page, SCREENSHOT);
+
+    // The approval is an agreement: its operator reads the results as its organisation, and only them.
+    assert.match(await page.getByTestId('approval-operator').innerText(), /結果の提供先: demo-operator/);
+    await form.getByLabel('役割').selectOption('operator');
+    assert.equal(await submit.isDisabled(), true, 'an operator needs its organisation');
+    await form.getByLabel('組織 ID').fill('demo-operator');
+    await submit.click();
+    await eventually('operator read recorded', async () => Number(await page.getByTestId('access-recorded').getAttribute('data-seq')), (n) => n > seq);
+    const opSeq = Number(await page.getByTestId('access-recorded').getAttribute('data-seq'));
+    const rows = page.getByTestId('selected-table').locator('tbody tr');
+    assert.ok((await rows.count()) > 0);
+    for (const text of await rows.allInnerTexts()) assert.ok(text.includes(APPROVAL_ID), text);
+    const opRes = await fetch(`${server!.url}/api/v1/transparency/entries?start=${opSeq}&end=${opSeq + 1}`);
+    const opEntry = JSON.parse(((await opRes.json()) as { entries: { entry: string }[] }).entries[0].entry) as { actor: { who: string; role: string; organisation: string } };
+    assert.deepEqual(opEntry.actor, { who: 'analyst-1', role: 'operator', organisation: 'demo-operator' });
   });
 
   test('a revocation written to the list takes effect without a restart and shows as 取消済み', { timeout: 60_000 }, async () => {

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { SakimoriError } from '../../core/errors.js';
+import { ORGANISATION_ID } from '../../core/selection/approval.js';
 import type { SelectedFlowQueries } from '../../storage/selected-flow-store.js';
 import type { TransparencyLog } from '../../transparency/transparency-log.js';
 import { errorSchema } from '../api-schemas.js';
@@ -15,10 +16,19 @@ import { errorSchema } from '../api-schemas.js';
 export interface SelectedRouteDeps {
   queries: SelectedFlowQueries;
   transparency: TransparencyLog;
+  /**
+   * Ids of the agreement approvals (協定, ch. 3) that name `operator` as the consenting operator:
+   * the results that go back to it. Absent: no operator reads anything.
+   */
+  agreementsOf?(operator: string): string[];
 }
 
-/** Roles that may read selected records: the cyber office's analysts and the commission (oversight). */
-export const SELECTED_READER_ROLES: readonly string[] = ['cyber-office-analyst', 'commission'];
+/**
+ * Roles that may read selected records: the cyber office's analysts and the commission (oversight)
+ * read all of them; an `operator` (x-sakimori-organisation required) reads only the records of the
+ * agreements that name it, since under an agreement the results go back to the consenting operator.
+ */
+export const SELECTED_READER_ROLES: readonly string[] = ['cyber-office-analyst', 'commission', 'operator'];
 
 const ORGANISATION_OF_ROLE: Record<string, string> = { 'cyber-office-analyst': 'cyber-office', commission: 'commission' };
 /** The transparency log's identifier alphabet (core/transparency/log-entry.ts). */
@@ -42,7 +52,8 @@ const selectedRoute = createRoute({
   summary: 'Most recent selected records, purpose-bound; every read is recorded in the transparency log first',
   description:
     'Query: purpose (8–500 characters, one line, required), limit (1–1000, default 50). Headers: x-sakimori-user (required), ' +
-    'x-sakimori-role (cyber-office-analyst or commission), x-sakimori-organisation (optional). The headers are a placeholder ' +
+    'x-sakimori-role (cyber-office-analyst, commission, or operator), x-sakimori-organisation (optional; required for operator, ' +
+    'who reads only the records of the agreement approvals that name its organisation). The headers are a placeholder ' +
     'identity until real authentication arrives.',
   responses: {
     200: { content: { 'application/json': { schema: z.object({ records: z.array(selectedRecordSchema), accessEntrySeq: z.number() }) } }, description: 'Records, newest first' },
@@ -60,7 +71,7 @@ export function selectedRoutes(deps: SelectedRouteDeps): OpenAPIHono {
     if (!who) throw new SakimoriError('SAKI_ERR_UNAUTHENTICATED', 'x-sakimori-user is required');
     if (!USER_ID.test(who)) throw new SakimoriError('SAKI_ERR_UNAUTHENTICATED', 'x-sakimori-user is not a valid user id');
     const role = c.req.header('x-sakimori-role') ?? '';
-    if (!SELECTED_READER_ROLES.includes(role)) throw new SakimoriError('SAKI_ERR_FORBIDDEN', 'only cyber-office-analyst and commission may read selected records');
+    if (!SELECTED_READER_ROLES.includes(role)) throw new SakimoriError('SAKI_ERR_FORBIDDEN', 'only cyber-office-analyst, commission and operator may read selected records');
     const purpose = c.req.query('purpose') ?? '';
     if (purpose.trim().length < 8 || purpose.length > 500 || !SINGLE_LINE.test(purpose)) {
       throw new SakimoriError('SAKI_ERR_VALIDATION', 'purpose is required: 8–500 characters on one line');
@@ -69,14 +80,23 @@ export function selectedRoutes(deps: SelectedRouteDeps): OpenAPIHono {
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) throw new SakimoriError('SAKI_ERR_VALIDATION', 'limit must be an integer 1–1000');
     const organisationHeader = c.req.header('x-sakimori-organisation');
-    const organisation = organisationHeader && organisationHeader.length <= 200 && SINGLE_LINE.test(organisationHeader) ? organisationHeader : ORGANISATION_OF_ROLE[role];
+    let organisation: string;
+    let approvals: string[] | undefined;
+    if (role === 'operator') {
+      if (!organisationHeader || !ORGANISATION_ID.test(organisationHeader)) {
+        throw new SakimoriError('SAKI_ERR_FORBIDDEN', 'an operator reads as its organisation: x-sakimori-organisation is required');
+      }
+      organisation = organisationHeader;
+      approvals = deps.agreementsOf?.(organisation) ?? [];
+    } else {
+      organisation = organisationHeader && organisationHeader.length <= 200 && SINGLE_LINE.test(organisationHeader) ? organisationHeader : ORGANISATION_OF_ROLE[role];
+    }
 
-    const records = await deps.queries.recent(limit);
+    const records = await deps.queries.recent(limit, approvals);
+    const query = approvals === undefined ? `GET /api/v1/selected limit=${limit}` : `GET /api/v1/selected limit=${limit} approvals=${approvals.join(',')}`.slice(0, 4000);
     let seq: number;
     try {
-      const receipt = await deps.transparency.append([
-        { type: 'selected-data-access', actor: { who, role, organisation }, purpose, query: `GET /api/v1/selected limit=${limit}`, resultCount: records.length },
-      ]);
+      const receipt = await deps.transparency.append([{ type: 'selected-data-access', actor: { who, role, organisation }, purpose, query, resultCount: records.length }]);
       seq = receipt.firstSeq;
     } catch (e) {
       // Art. 23: an unrecorded read must not happen, so the data stays here.

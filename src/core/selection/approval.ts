@@ -18,15 +18,38 @@ const isoTime = z.string().refine((s) => /^\d{4}-\d\d-\d\dT/.test(s) && Number.i
   message: 'not an ISO 8601 date-time',
 });
 
-export const approvalBodySchema = z.strictObject({
+/** An organisation id (the consenting operator of an agreement): as the transparency log's identifiers. */
+export const ORGANISATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
+
+const approvalBodyShape = z.strictObject({
   id: z.string().min(1).max(200),
   channel: z.enum(CHANNELS),
-  scope: z.strictObject({ feeds: z.array(z.string().min(1)).min(1) }),
+  scope: z.strictObject({
+    feeds: z.array(z.string().min(1)).min(1),
+    /**
+     * Agreement (協定, ch. 3) only, and required there: the operator whose own traffic the feeds
+     * carry and who consented. The results go back to it: it may read this approval's selected
+     * records (docs/reference/selection.md). Signed with the rest of the scope.
+     */
+    operator: z.string().regex(ORGANISATION_ID, 'an organisation id').optional(),
+  }),
   criteriaHash: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case SHA-256 hex'),
   validFrom: isoTime,
   validTo: isoTime,
   approvers: z.array(z.string().min(1)).min(1),
 });
+
+/** An agreement names its operator; no other channel does. */
+function operatorRule(a: { channel: Channel; scope: { operator?: string } }, ctx: z.RefinementCtx): void {
+  if (a.channel === 'agreement' && a.scope.operator === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['scope', 'operator'], message: 'an agreement names the consenting operator' });
+  }
+  if (a.channel !== 'agreement' && a.scope.operator !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['scope', 'operator'], message: 'only an agreement names an operator' });
+  }
+}
+
+export const approvalBodySchema = approvalBodyShape.superRefine(operatorRule);
 
 export const approvalSignatureSchema = z.strictObject({
   keyId: z.string().min(1),
@@ -39,7 +62,7 @@ export const approvalSignatureSchema = z.strictObject({
   signedBodySha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
-export const approvalSchema = approvalBodySchema.extend({ signatures: z.array(approvalSignatureSchema).min(1) });
+export const approvalSchema = approvalBodyShape.extend({ signatures: z.array(approvalSignatureSchema).min(1) }).superRefine(operatorRule);
 
 export type ApprovalBody = z.infer<typeof approvalBodySchema>;
 export type ApprovalSignature = z.infer<typeof approvalSignatureSchema>;

@@ -105,3 +105,24 @@ test('refusals carry a coded SelectionError without key material', () => {
   assert.equal(r.error.status, 422);
   assert.doesNotMatch(JSON.stringify(r.error), /PRIVATE|BEGIN/);
 });
+
+test('an agreement names its consenting operator, signed with the scope; no other channel names one', () => {
+  const a = makeApproval(criteria, keys.slice(0, 2), { channel: 'agreement', scope: { feeds: ['192.0.2.1'], operator: 'operator-a' } });
+  const r = verifyApproval(a, criteria, trusted(keys), NOW, { minSignatures: 2 });
+  assert.equal(code(r), 'ok');
+  assert.ok(r.ok && r.approval.scope.operator === 'operator-a');
+  // Another operator put in after signing: the scope is signed.
+  const moved = { ...a, scope: { ...a.scope, operator: 'operator-b' } };
+  assert.equal(code(verifyApproval(moved, criteria, trusted(keys), NOW, { minSignatures: 2 })), 'SAKI_ERR_APPROVAL_ALTERED');
+  // Refused by the schema, whoever signed: an agreement without an operator, another channel with one, a malformed id.
+  const refusedWith = (over: Parameters<typeof makeApproval>[2], message: RegExp) => {
+    const bad = makeApproval(criteria, keys.slice(0, 2), over);
+    const v = verifyApproval(bad, criteria, trusted(keys), NOW, { minSignatures: 2 });
+    assert.equal(code(v), 'SAKI_ERR_APPROVAL_ALTERED');
+    const issues = (!v.ok && (v.error.details as { issues: { path: string; message: string }[] }).issues) || [];
+    assert.ok(issues.some((i) => i.path === 'scope.operator' && message.test(i.message)), JSON.stringify(issues));
+  };
+  refusedWith({ channel: 'agreement', scope: { feeds: ['192.0.2.1'] } }, /names the consenting operator/);
+  refusedWith({ channel: 'foreign-domestic', scope: { feeds: ['192.0.2.1'], operator: 'operator-a' } }, /only an agreement/);
+  refusedWith({ channel: 'agreement', scope: { feeds: ['192.0.2.1'], operator: 'operator a\n' } }, /organisation id/);
+});

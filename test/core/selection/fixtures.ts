@@ -31,7 +31,8 @@ export function approvalBody(criteria: unknown, over: Partial<ApprovalBody> = {}
   return {
     id: 'approval-test-1',
     channel: 'foreign-domestic',
-    scope: { feeds: [FEED] },
+    // An agreement names its consenting operator (approval.ts); other channels do not.
+    scope: over.channel === 'agreement' ? { feeds: [FEED], operator: 'operator-test' } : { feeds: [FEED] },
     criteriaHash: criteriaHash(criteria),
     validFrom: '2026-01-01T00:00:00Z',
     validTo: '2026-12-31T00:00:00Z',

@@ -175,9 +175,15 @@ export async function fetchSelectionStatus(signal?: AbortSignal): Promise<Select
  * transparency log before it answers. The identity headers are the server's placeholder until
  * real authentication arrives.
  */
-export async function fetchSelectedRecords(query: { purpose: string; user: string; role: ReaderRole; limit: number }, signal?: AbortSignal): Promise<SelectedReadResult> {
+/** `organisation`: an operator reads as its organisation (only the agreements that name it). */
+export async function fetchSelectedRecords(
+  query: { purpose: string; user: string; role: ReaderRole; organisation?: string; limit: number },
+  signal?: AbortSignal,
+): Promise<SelectedReadResult> {
   const path = `/api/v1/selected?purpose=${encodeURIComponent(query.purpose)}&limit=${encodeURIComponent(String(query.limit))}`;
-  const body = await getJson(path, signal, 'GET', REQUEST_TIMEOUT_MS, { headers: { 'x-sakimori-user': query.user, 'x-sakimori-role': query.role } });
+  const headers: Record<string, string> = { 'x-sakimori-user': query.user, 'x-sakimori-role': query.role };
+  if (query.organisation !== undefined) headers['x-sakimori-organisation'] = query.organisation;
+  const body = await getJson(path, signal, 'GET', REQUEST_TIMEOUT_MS, { headers });
   const r = body as Partial<SelectedReadResult>;
   if (typeof body !== 'object' || body === null || !Array.isArray(r.records) || typeof r.accessEntrySeq !== 'number') {
     throw new ApiError({ kind: 'invalid', detail: 'selected records do not match the contract' });

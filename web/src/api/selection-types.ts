@@ -15,6 +15,8 @@ export interface SelectionApproval {
   id: string;
   channel: SelectionChannel;
   feeds: string[];
+  /** Agreement only: the consenting operator, who may read this approval's selected records. */
+  operator?: string;
   criteriaHash: string;
   criteriaIds: string[];
   validFrom: string;
@@ -63,5 +65,5 @@ export interface SelectedReadResult {
 }
 
 /** Roles the API lets read selected records (Act Art. 23). */
-export const READER_ROLES = ['cyber-office-analyst', 'commission'] as const;
+export const READER_ROLES = ['cyber-office-analyst', 'commission', 'operator'] as const;
 export type ReaderRole = (typeof READER_ROLES)[number];

@@ -16,6 +16,7 @@ export function SelectedSearchPanel() {
   const { t } = useI18n();
   const [user, setUser] = useState('');
   const [role, setRole] = useState<ReaderRole>('cyber-office-analyst');
+  const [organisation, setOrganisation] = useState('');
   const [purpose, setPurpose] = useState('');
   const [limit, setLimit] = useState(50);
   const [running, setRunning] = useState(false);
@@ -23,14 +24,16 @@ export function SelectedSearchPanel() {
   const [error, setError] = useState<string | undefined>();
   const purposeOk = purpose.trim().length >= MIN_PURPOSE && purpose.length <= 500;
   const userOk = USER_ID.test(user);
+  // An operator reads as its organisation: the records of the agreements that name it.
+  const organisationOk = role !== 'operator' || USER_ID.test(organisation);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!purposeOk || !userOk || running) return;
+    if (!purposeOk || !userOk || !organisationOk || running) return;
     setRunning(true);
     setError(undefined);
     try {
-      setResult(await fetchSelectedRecords({ purpose, user, role, limit }));
+      setResult(await fetchSelectedRecords({ purpose, user, role, limit, ...(role === 'operator' ? { organisation } : {}) }));
     } catch (err) {
       setResult(undefined);
       const f = err instanceof ApiError ? err.failure : undefined;
@@ -61,6 +64,12 @@ export function SelectedSearchPanel() {
             ))}
           </select>
         </label>
+        {role === 'operator' && (
+          <label>
+            {t('selection.search.organisation')}
+            <input name="organisation" value={organisation} onChange={(e) => setOrganisation(e.target.value)} required aria-invalid={organisation !== '' && !organisationOk} />
+          </label>
+        )}
         <label className="search-purpose">
           {t('selection.search.purpose')}
           <input name="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} maxLength={500} required aria-invalid={purpose !== '' && !purposeOk} />
@@ -69,7 +78,7 @@ export function SelectedSearchPanel() {
           {t('selection.search.limit')}
           <input name="limit" type="number" min={1} max={1000} value={limit} onChange={(e) => setLimit(Math.min(1000, Math.max(1, Number(e.target.value) || 1)))} />
         </label>
-        <button type="submit" className="btn-primary" disabled={!purposeOk || !userOk || running}>
+        <button type="submit" className="btn-primary" disabled={!purposeOk || !userOk || !organisationOk || running}>
           {running ? t('selection.search.running') : t('selection.search.submit')}
         </button>
       </form>

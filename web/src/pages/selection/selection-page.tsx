@@ -148,7 +148,14 @@ function ApprovalsPanel({ approvals }: { approvals: readonly SelectionApproval[]
               {approvals.map((a) => (
                 <tr key={a.id} data-testid="approval-row" data-approval-id={a.id} data-state={a.state}>
                   <td className="mono">{a.id}</td>
-                  <td>{t(`selection.channel.${a.channel}`)}</td>
+                  <td>
+                    {t(`selection.channel.${a.channel}`)}
+                    {a.operator !== undefined && (
+                      <div className="panel-meta" data-testid="approval-operator">
+                        {t('selection.approvals.operator', { operator: a.operator })}
+                      </div>
+                    )}
+                  </td>
                   <td className="num-time">
                     <time dateTime={a.validFrom}>{formatDateTime(Date.parse(a.validFrom))}</time> – <time dateTime={a.validTo}>{formatDateTime(Date.parse(a.validTo))}</time>
                   </td>
