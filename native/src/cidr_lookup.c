@@ -98,6 +98,11 @@ napi_value cidr_lookup_v4(napi_env env, napi_callback_info info) {
       out[g + k] = (int32_t)ranges[2 * l + 1];
     }
   }
+  /* No address of the batch stays behind in this function's memory (glibc's explicit_bzero: a
+   * plain memset of memory about to go out of scope may be dropped by the compiler). */
+  explicit_bzero(a, sizeof a);
+  explicit_bzero(lo, sizeof lo);
+  explicit_bzero(hi, sizeof hi);
   return NULL;
 }
 

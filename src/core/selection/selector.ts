@@ -493,6 +493,11 @@ export function compileSelector(criteriaDocument: unknown, approval: VerifiedApp
     }
     scannedDomesticDomestic = domesticDomestic;
     scannedOutOfScope = outOfScope;
+    // What the lookups said of the batch's addresses, erased flows' included, does not outlive it.
+    if (accelerator) {
+      srcSets.fill(0, 0, batch.length);
+      dstSets.fill(0, 0, batch.length);
+    }
   }
 
   return {
