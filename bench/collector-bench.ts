@@ -5,6 +5,7 @@
  *    IPFIX stream at rising datagram rates to each; for each the highest rate with < 0.1% records
  *    lost; last line `ratio=<sakimori/nfcapd>`. Steady-state RSS of both.
  * Options (env): BENCH_RATES=10000,25000,... BENCH_SECONDS=4 BENCH_SKIP_INGEST=1 BENCH_ROLE=cyber-office BENCH_DETECT=1
+ *   BENCH_CIDRS=N (cyber-office: the approval also names N random IPv4 CIDRs, a threat list every address is looked up in)
  *   BENCH_YOUNG_MB=N (collector.decoderYoungGenerationMb of the Sakimori under test)
  *   BENCH_SENDER=node (the Node traffic source instead of the C one compiled from bench/udp-sender.c)
  *   BENCH_WARMUP_SECONDS=2 BENCH_WARMUP_RATE=30000 (traffic a fresh Sakimori gets before each measured
@@ -231,6 +232,29 @@ const DETECT = process.env.BENCH_DETECT === '1';
  * decoding and writing every record.
  */
 const ROLE = process.env.BENCH_ROLE === 'cyber-office' ? 'cyber-office' : 'carrier';
+/**
+ * BENCH_CIDRS=N (cyber-office role): the approval also has a criterion of N random IPv4 CIDRs (hosts
+ * to /21 and a few wider, as a threat list), so every flow's two addresses are looked up in them.
+ */
+const CIDRS = Number(process.env.BENCH_CIDRS ?? 0);
+
+/** N random IPv4 CIDRs, deterministic (mulberry32), network addresses only. */
+function threatList(n: number): string[] {
+  let seed = 0x7e11a;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: n }, () => {
+    const w = rand();
+    const prefix = w < 0.001 ? 12 + Math.floor(rand() * 9) : 21 + Math.floor(rand() * 12);
+    const a = (Math.floor(rand() * 2 ** 32) & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${prefix}`;
+  });
+}
 
 let geoDir: string | undefined;
 async function geoSnapshotDir(): Promise<string> {
@@ -249,7 +273,10 @@ async function cyberOfficeSetup(): Promise<{ dir: string; config: Record<string,
   writeFileSync(join(dir, 'bench-key.public.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
   const criteria = {
     version: 1,
-    criteria: [{ id: 'remote-access', description: 'bench: telnet, SMB, RDP', match: { dstPorts: [23, 2323, 445, 3389] } }],
+    criteria: [
+      { id: 'remote-access', description: 'bench: telnet, SMB, RDP', match: { dstPorts: [23, 2323, 445, 3389] } },
+      ...(CIDRS > 0 ? [{ id: 'threat-list', description: `bench: ${CIDRS} random CIDRs`, match: { anyCidrs: threatList(CIDRS) } }] : []),
+    ],
     fields: ['start', 'end', 'src', 'dst', 'srcPort', 'dstPort', 'proto', 'packets', 'octets', 'direction'],
     allowDomesticAddresses: false,
   };
@@ -420,7 +447,7 @@ async function ingest(): Promise<void> {
   writeFileSync(file, Buffer.concat(framed));
   sender ??= chooseSender();
   log(`traffic source: ${sender.name}`);
-  log(`## lossless ingest on loopback, Sakimori role ${ROLE}${ROLE === 'cyber-office' ? ' (decode → classify → select → store selected, erase the rest)' : ''} (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()}; ${WARMUP_SECONDS > 0 ? `each Sakimori step after ${WARMUP_SECONDS}s of warm-up traffic at ${WARMUP_RATE}/s, not counted` : 'Sakimori from a cold start'})`);
+  log(`## lossless ingest on loopback, Sakimori role ${ROLE}${ROLE === 'cyber-office' ? ` (decode → classify → select → store selected, erase the rest${CIDRS > 0 ? `; criteria include ${CIDRS} random CIDRs` : ''})` : ''} (IPFIX, 30 records/datagram, ${datagrams[1].length} bytes, ${SECONDS}s per step, socket buffer ${BUFFER} requested; net.core.rmem_max=${readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()}; ${WARMUP_SECONDS > 0 ? `each Sakimori step after ${WARMUP_SECONDS}s of warm-up traffic at ${WARMUP_RATE}/s, not counted` : 'Sakimori from a cold start'})`);
   const saki: StepResult[] = [];
   const nf: StepResult[] = [];
   for (const rate of RATES) {
